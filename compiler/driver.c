@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * driver.c - from a rules file to outputs: parse, check, generate, then
+ * clang.  Every output is written to a temporary file beside its final name
+ * and renamed into place only when complete, so a failed run never leaves a
+ * half-written or clobbered file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "driver.h"
+#include "xlbc.h"
+
+extern char **environ;
+
+static void errorf(const char *fmt, ...) XLB_PRINTF(1, 2);
+static void errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("xlbc: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static mode_t file_mode(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return 0666 & ~mask;
+}
+
+/* A temporary file beside path; returns its fd and sets *tmp. */
+static int open_beside(const char *path, char **tmp)
+{
+	int fd;
+
+	*tmp = xasprintf("%s.XXXXXX", path);
+	fd = mkstemp(*tmp);
+	if (fd < 0) {
+		errorf("cannot create a file beside '%s': %s", path,
+		       strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	if (fchmod(fd, file_mode()) < 0) {
+		/* keep mkstemp's 0600 rather than fail */
+	}
+	return fd;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int write_file_atomic(const char *path, const char *buf, size_t len)
+{
+	char *tmp;
+	int fd, err = 0;
+
+	if (!strcmp(path, "-")) {
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout)) {
+			errorf("cannot write the generated C to standard output: %s",
+			       strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	fd = open_beside(path, &tmp);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, buf, len) < 0)
+		err = errno;
+	if (close(fd) < 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err) {
+		errorf("cannot write '%s': %s", path, strerror(err));
+		unlink(tmp);
+	}
+	free(tmp);
+	return err ? -1 : 0;
+}
+
+/* Where the BPF templates are: $XLB_TEMPLATE_DIR, else bpf-templates/
+ * beside the executable when it runs from its build tree, else the
+ * installed copy.  The result is static or owned by the caller (*owned). */
+static const char *template_dir(char **owned)
+{
+	const char *dir = getenv("XLB_TEMPLATE_DIR");
+	char exe[4096], *probe;
+	struct stat st;
+	ssize_t n;
+
+	*owned = NULL;
+	if (dir && *dir)
+		return dir;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		probe = xasprintf("%s/bpf-templates/xlb_prog.h", dirname(exe));
+		if (stat(probe, &st) == 0) {
+			*owned = xasprintf("%s/bpf-templates", exe);
+			free(probe);
+			return *owned;
+		}
+		free(probe);
+	}
+	return XLB_TEMPLATE_DIR;
+}
+
+static const char *clang_path(void)
+{
+	const char *clang = getenv("XLB_CLANG");
+
+	return clang && *clang ? clang : XLB_CLANG;
+}
+
+static int run(char *const argv[], bool verbose)
+{
+	pid_t pid;
+	int status, rc;
+
+	if (verbose) {
+		for (int i = 0; argv[i]; i++)
+			fprintf(stderr, "%s%s", i ? " " : "", argv[i]);
+		fputc('\n', stderr);
+	}
+	rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	if (rc) {
+		errorf("cannot run '%s': %s; install clang or set XLB_CLANG",
+		       argv[0], strerror(rc));
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			errorf("waiting for '%s': %s", argv[0], strerror(errno));
+			return -1;
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	return 1;
+}
+
+/* The generated C goes to a private directory, named after the rules file
+ * so that clang's messages and the debug info name something meaningful. */
+static int build_object(const struct xlbc_opts *o, const struct strbuf *c)
+{
+	char *tdir_owned;
+	const char *tdir = template_dir(&tdir_owned);
+	char *tmpdir = NULL, *cfile = NULL, *obj = NULL, *base, *inc = NULL;
+	char *sysinc = NULL, *probe, *input = xstrdup(o->input);
+	char *argv[24];
+	int fd, argc = 0, ret = -1;
+	struct stat st;
+
+	probe = xasprintf("%s/xlb_prog.h", tdir);
+	if (stat(probe, &st) < 0) {
+		errorf("cannot find the BPF templates: '%s' is missing; "
+		       "reinstall xlb or point XLB_TEMPLATE_DIR at its bpf-templates",
+		       probe);
+		free(probe);
+		goto out;
+	}
+	free(probe);
+
+	{
+		const char *t = getenv("TMPDIR");
+
+		tmpdir = xasprintf("%s/xlbc.XXXXXX", t && *t ? t : "/tmp");
+	}
+	if (!mkdtemp(tmpdir)) {
+		errorf("cannot create a temporary directory: %s", strerror(errno));
+		free(tmpdir);
+		tmpdir = NULL;
+		goto out;
+	}
+	base = basename(input);
+	cfile = xasprintf("%s/%s.c", tmpdir, *base && *base != '.' ? base : "rules");
+	fd = open(cfile, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || write_all(fd, c->buf, c->len) < 0 || close(fd) < 0) {
+		errorf("cannot write '%s': %s", cfile, strerror(errno));
+		goto out;
+	}
+
+	fd = open_beside(o->output, &obj);
+	if (fd < 0)
+		goto out;
+	close(fd);
+
+	inc = xasprintf("-I%s", tdir);
+	argv[argc++] = (char *)clang_path();
+	argv[argc++] = "-O2";
+	argv[argc++] = "-g";
+	argv[argc++] = "-target";
+	argv[argc++] = "bpf";
+	argv[argc++] = "-mcpu=v3";
+	argv[argc++] = "-Wall";
+	argv[argc++] = "-Wno-unused-function";
+	argv[argc++] = inc;
+	if (*XLB_SYS_INCLUDE) {
+		sysinc = xasprintf("-I%s", XLB_SYS_INCLUDE);
+		argv[argc++] = sysinc;
+	}
+	argv[argc++] = "-c";
+	argv[argc++] = cfile;
+	argv[argc++] = "-o";
+	argv[argc++] = obj;
+	argv[argc] = NULL;
+
+	if (run(argv, o->verbose)) {
+		errorf("internal error: clang could not build the generated C "
+		       "(kept in '%s'); please report this with the rules file",
+		       cfile);
+		unlink(obj);
+		free(cfile);
+		cfile = NULL; /* keep it for the report */
+		free(tmpdir);
+		tmpdir = NULL;
+		goto out;
+	}
+	if (rename(obj, o->output) < 0) {
+		errorf("cannot write '%s': %s", o->output, strerror(errno));
+		unlink(obj);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (cfile)
+		unlink(cfile);
+	if (tmpdir)
+		rmdir(tmpdir);
+	free(cfile);
+	free(tmpdir);
+	free(obj);
+	free(inc);
+	free(sysinc);
+	free(input);
+	free(tdir_owned);
+	return ret;
+}
+
+int xlbc_run(const struct xlbc_opts *o)
+{
+	struct xlb_source src;
+	struct xlb_ruleset rs;
+	struct xlb_diags diags;
+	struct strbuf c = STRBUF_INIT;
+	int err, status = 1;
+
+	err = xlb_source_load(&src, o->input);
+	if (err) {
+		errorf("cannot read '%s': %s", o->input, strerror(-err));
+		return 1;
+	}
+	xlb_diags_init(&diags, &src);
+	xlb_ruleset_init(&rs, &src);
+
+	/* The parser keeps only statements that parsed whole, so checking
+	 * them after a syntax error is safe and reports more in one run. */
+	xlb_parse(&src, &rs, &diags);
+	xlb_check(&rs, &diags);
+	xlb_diags_print(&diags, stderr);
+	if (diags.nerrors)
+		goto out;
+	if (o->check_only) {
+		status = 0;
+		goto out;
+	}
+
+	xlb_codegen(&rs, &c);
+	if (o->emit_c && write_file_atomic(o->emit_c, c.buf, c.len) < 0)
+		goto out;
+	if (o->output && build_object(o, &c) < 0)
+		goto out;
+	status = 0;
+out:
+	strbuf_release(&c);
+	xlb_ruleset_free(&rs);
+	xlb_diags_free(&diags);
+	xlb_source_free(&src);
+	return status;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* driver.h - runs the passes, writes outputs, calls clang. */
+#ifndef XLB_DRIVER_H
+#define XLB_DRIVER_H
+
+#include <stdbool.h>
+
+struct xlbc_opts {
+	const char *input;
+	const char *output;  /* -o: the BPF object */
+	const char *emit_c;  /* -S: the generated C ("-" for stdout) */
+	bool check_only;     /* --check */
+	bool verbose;        /* -v: show the clang command */
+};
+
+/* Compile as the options say; returns the exit status (0 or 1). */
+int xlbc_run(const struct xlbc_opts *o);
+
+#endif

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* xlbc - compile an xlb rules file into an XDP object. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "driver.h"
+
+static void usage(FILE *out)
+{
+	fputs("Usage: xlbc [OPTION]... RULES\n"
+	      "Compile an xlb rules file into a kernel-verifiable XDP object.\n"
+	      "\n"
+	      "  -o, --output FILE   write the BPF object to FILE\n"
+	      "  -S, --emit-c FILE   write the generated C to FILE ('-' for stdout)\n"
+	      "      --check         check the rules only; write nothing\n"
+	      "  -v, --verbose       show the clang command line\n"
+	      "  -h, --help          show this help and exit\n"
+	      "  -V, --version       show the version and exit\n"
+	      "\n"
+	      "At least one of -o, -S or --check is needed.  Diagnostics go to\n"
+	      "standard error as FILE:LINE:COL: error: MESSAGE; on any error the\n"
+	      "exit status is 1 and no output file is created or replaced.\n"
+	      "\n"
+	      "Environment: XLB_TEMPLATE_DIR (BPF templates, default " XLB_TEMPLATE_DIR "),\n"
+	      "XLB_CLANG (the clang to run, default " XLB_CLANG ").\n"
+	      "See xlbc(1) and xlb-rules(5).\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "emit-c", required_argument, NULL, 'S' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct xlbc_opts o = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:S:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'S':
+			o.emit_c = optarg;
+			break;
+		case 'c':
+			o.check_only = true;
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("xlbc (xlb) %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			fputs("Try 'xlbc --help' for more information.\n", stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "xlbc: %s\nTry 'xlbc --help' for more information.\n",
+			optind == argc ? "no rules file given"
+				       : "only one rules file may be given");
+		return 2;
+	}
+	o.input = argv[optind];
+	if (!o.output && !o.emit_c && !o.check_only) {
+		fputs("xlbc: nothing to do: give -o FILE, -S FILE or --check\n"
+		      "Try 'xlbc --help' for more information.\n",
+		      stderr);
+		return 2;
+	}
+	if (o.output && o.emit_c && strcmp(o.output, o.emit_c) == 0) {
+		fputs("xlbc: -o and -S name the same file\n", stderr);
+		return 2;
+	}
+	return xlbc_run(&o);
+}

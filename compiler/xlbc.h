@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* xlbc.h - the compiler's passes and the state they share. */
+#ifndef XLB_XLBC_H
+#define XLB_XLBC_H
+
+#include "xlb_abi.h"
+
+#include "ast.h"
+#include "diag.h"
+#include "util.h"
+
+/* What the parser and the scanner share (the scanner's "extra"). */
+struct xlb_parse_ctx {
+	const struct xlb_source *src;
+	struct xlb_diags *diags;
+	struct xlb_ruleset *rs;
+	/* scanner position: the next byte to read */
+	unsigned int line;
+	unsigned int column;
+	size_t off;
+	/* the token before the current one, and the current token's text */
+	struct xlb_loc prev_loc;
+	struct xlb_loc cur_loc;
+	char cur_text[64];
+};
+
+/* parser.y: parse src into rs; 0 on success, -1 if errors were recorded. */
+int xlb_parse(const struct xlb_source *src, struct xlb_ruleset *rs,
+	      struct xlb_diags *diags);
+/* The keywords of the language, NULL-terminated (for hints). */
+extern const char *const xlb_keywords[];
+/* The keyword closest to word by edit distance, or NULL if none is close. */
+const char *xlb_suggest_keyword(const char *word);
+
+/* check.c: validate and normalise; 0, or -1 if errors were recorded. */
+int xlb_check(struct xlb_ruleset *rs, struct xlb_diags *diags);
+
+/* codegen.c: the C for a checked ruleset. */
+void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out);
+
+#endif

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* meta.c - reading the metadata that xlbc writes into every object. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "meta.h"
+
+static char *dup_range(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+void xlb_meta_free(struct xlb_meta *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nrules; i++)
+		free(m->rules[i].text);
+	free(m->rules);
+	free(m->compiler);
+	free(m->source);
+	free(m->default_action);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Split "WORD REST": *rest points after the blank, or at the end. */
+static int word_is(const char *line, size_t len, const char *word,
+		   const char **rest, size_t *rest_len)
+{
+	size_t wl = strlen(word);
+
+	if (len < wl || memcmp(line, word, wl) || (len > wl && line[wl] != ' '))
+		return 0;
+	*rest = line + (len > wl ? wl + 1 : wl);
+	*rest_len = len > wl ? len - wl - 1 : 0;
+	return 1;
+}
+
+/* "NUMBER REST" */
+static int number_then_text(const char *s, size_t len, unsigned int *num,
+			    char **text)
+{
+	size_t i = 0;
+	unsigned long v = 0;
+
+	while (i < len && s[i] >= '0' && s[i] <= '9' && v < 100000000)
+		v = v * 10 + (unsigned long)(s[i++] - '0');
+	if (i == 0 || (i < len && s[i] != ' '))
+		return -1;
+	*num = (unsigned int)v;
+	if (i < len)
+		i++;
+	*text = dup_range(s + i, len - i);
+	return *text ? 0 : -1;
+}
+
+int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
+		   const char **why)
+{
+	const char *p = blob, *end, *rest;
+	size_t cap = 0, n, rest_len;
+	int first = 1;
+	char *s;
+
+	memset(m, 0, sizeof(*m));
+	m->abi = -1;
+	/* the blob is NUL-terminated inside the section; stop there */
+	end = memchr(blob, '\0', len);
+	if (!end)
+		end = blob + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		n = (size_t)((nl ? nl : end) - p);
+		if (first) {
+			unsigned int abi;
+
+			if (!word_is(p, n, XLB_META_MAGIC, &rest, &rest_len) ||
+			    number_then_text(rest, rest_len, &abi, &s) < 0) {
+				*why = "no xlb metadata header";
+				goto bad;
+			}
+			free(s);
+			m->abi = (int)abi;
+			first = 0;
+		} else if (word_is(p, n, "compiler", &rest, &rest_len)) {
+			free(m->compiler);
+			m->compiler = dup_range(rest, rest_len);
+		} else if (word_is(p, n, "source", &rest, &rest_len)) {
+			free(m->source);
+			m->source = dup_range(rest, rest_len);
+		} else if (word_is(p, n, "rule", &rest, &rest_len)) {
+			if (m->nrules == cap) {
+				struct xlb_meta_rule *r;
+
+				cap = cap ? 2 * cap : 16;
+				r = realloc(m->rules, cap * sizeof(*r));
+				if (!r)
+					goto nomem;
+				m->rules = r;
+			}
+			if (number_then_text(rest, rest_len,
+					     &m->rules[m->nrules].line,
+					     &m->rules[m->nrules].text) < 0) {
+				*why = "a malformed rule line";
+				goto bad;
+			}
+			m->nrules++;
+		} else if (word_is(p, n, "default", &rest, &rest_len)) {
+			free(m->default_action);
+			m->default_action = NULL;
+			if (number_then_text(rest, rest_len, &m->default_line,
+					     &m->default_action) < 0) {
+				*why = "a malformed default line";
+				goto bad;
+			}
+		}
+		/* other lines: newer writers may add them */
+		p = nl ? nl + 1 : end;
+	}
+	if (first) {
+		*why = "empty metadata";
+		goto bad;
+	}
+	if (!m->default_action) {
+		*why = "no default action in the metadata";
+		goto bad;
+	}
+	return 0;
+nomem:
+	*why = "out of memory";
+bad:
+	xlb_meta_free(m);
+	return -EINVAL;
+}
+
+int xlb_meta_from_object(struct bpf_object *obj, const char *path,
+			 struct xlb_meta *m)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, XLB_META_MAP);
+	const char *why = NULL;
+	const void *blob;
+	size_t size = 0;
+
+	if (!map || !(blob = bpf_map__initial_value(map, &size)) || !size) {
+		pr_warn("'%s' is not an xlbc object (it has no %s section); "
+			"compile a rules file with xlbc to get one\n",
+			path, XLB_META_SEC);
+		return -EINVAL;
+	}
+	if (xlb_meta_parse(blob, size, m, &why) < 0) {
+		pr_warn("'%s' is not an xlbc object (%s); compile a rules file "
+			"with xlbc to get one\n", path, why);
+		return -EINVAL;
+	}
+	if (m->abi != XLB_ABI_VERSION) {
+		pr_warn("'%s' was built for xlb ABI %d but this tool speaks ABI %d; "
+			"recompile the rules with the xlbc installed with it\n",
+			path, m->abi, XLB_ABI_VERSION);
+		xlb_meta_free(m);
+		return -EPROTO;
+	}
+	if (!bpf_object__find_program_by_name(obj, XLB_PROG_NAME) ||
+	    !bpf_object__find_map_by_name(obj, XLB_STATS_MAP)) {
+		pr_warn("'%s' has xlb metadata but no %s program or %s map; "
+			"recompile the rules with xlbc\n",
+			path, XLB_PROG_NAME, XLB_STATS_MAP);
+		xlb_meta_free(m);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const char *xlb_meta_slot_kind(const struct xlb_meta *m, unsigned int slot)
+{
+	if (slot < m->nrules)
+		return NULL;
+	if (slot == XLB_CTR_DEFAULT(m->nrules))
+		return "default";
+	if (slot == XLB_CTR_NONIP(m->nrules))
+		return "non-ip";
+	if (slot == XLB_CTR_MALFORMED(m->nrules))
+		return "malformed";
+	return "unknown";
+}
+
+struct bpf_object *xlb_object_open(const char *path, struct xlb_meta *m)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	int err;
+
+	if (!obj) {
+		err = errno;
+		if (access(path, R_OK) < 0)
+			pr_warn("cannot open '%s': %s\n", path, strerror(errno));
+		else
+			pr_warn("cannot open '%s' as a BPF object: %s; is it one built "
+				"by xlbc? Run with -vv for libbpf's reasons\n",
+				path, strerror(err));
+		errno = err;
+		return NULL;
+	}
+	err = xlb_meta_from_object(obj, path, m);
+	if (err) {
+		bpf_object__close(obj);
+		errno = -err;
+		return NULL;
+	}
+	bpf_program__set_type(bpf_object__find_program_by_name(obj, XLB_PROG_NAME),
+			      BPF_PROG_TYPE_XDP);
+	return obj;
+}

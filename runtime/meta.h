@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* meta.h - the metadata blob of an xlbc object (format in xlb_abi.h). */
+#ifndef XLB_META_H
+#define XLB_META_H
+
+#include <stddef.h>
+
+#include "xlb_abi.h"
+
+struct bpf_object;
+
+struct xlb_meta_rule {
+	unsigned int line;
+	char *text;
+};
+
+struct xlb_meta {
+	int abi;
+	char *compiler;
+	char *source;
+	unsigned int nrules;
+	struct xlb_meta_rule *rules;
+	unsigned int default_line;
+	char *default_action;
+};
+
+/* Parse a blob; 0, or -EINVAL with *why saying what is wrong. */
+int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
+		   const char **why);
+void xlb_meta_free(struct xlb_meta *m);
+
+/* Check that an opened (not yet loaded) object came from xlbc and speaks
+ * our ABI, and parse its metadata.  On failure prints why, naming path, and
+ * returns a negative errno. */
+int xlb_meta_from_object(struct bpf_object *obj, const char *path,
+			 struct xlb_meta *m);
+
+/* Open an object for loading: checks it as xlb_meta_from_object() does and
+ * makes its program an XDP program.  NULL (errno set) after saying why. */
+struct bpf_object *xlb_object_open(const char *path, struct xlb_meta *m);
+
+/* Counter slot labels: "default pass", "non-ip", "malformed" or NULL for a
+ * rule slot. */
+const char *xlb_meta_slot_kind(const struct xlb_meta *m, unsigned int slot);
+
+#endif

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xlb-replay - run an xlbc object over a capture with BPF_PROG_TEST_RUN,
+ * one packet at a time, in the kernel, and say what the program did with
+ * each packet and which rule decided.
+ *
+ * The deciding rule is read from the program's own counters: before and
+ * after each run the per-rule counters are summed, and the one slot that
+ * moved is the rule (or default, non-ip, malformed) that decided.  The
+ * process is pinned to one CPU and loads a fresh copy of the object, so
+ * per-CPU state such as round-robin cursors starts at zero and advances
+ * exactly as the packets dictate.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+/* libpcap's cut-down bpf.h clashes with the kernel's <linux/bpf.h> */
+#define PCAP_DONT_INCLUDE_PCAP_BPF_H
+#include <pcap/dlt.h>
+#include <pcap/pcap.h>
+
+#include "config.h"
+#include "json.h"
+#include "log.h"
+#include "meta.h"
+#include "xdp.h"
+
+/* Larger than any frame the kernel will test-run without multi-buffer. */
+#define MAX_FRAME 65536
+
+struct replay {
+	const char *object;
+	const char *input;
+	const char *output;
+	int json;
+	struct xlb_meta meta;
+	int prog_fd;
+	int stats_fd;
+	unsigned int nslots;
+	struct xlb_counter *before;
+	struct xlb_counter *after;
+	unsigned long counts[8];
+};
+
+static const char *action_name(__u32 ret)
+{
+	switch (ret) {
+	case XDP_ABORTED:
+		return "aborted";
+	case XDP_DROP:
+		return "drop";
+	case XDP_PASS:
+		return "pass";
+	case XDP_TX:
+		return "tx";
+	case XDP_REDIRECT:
+		return "redirect";
+	}
+	return "unknown";
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: xlb-replay [-j] [-w OUT.pcap] OBJECT IN.pcap\n"
+	      "Run an xlbc object over a capture in the kernel (BPF_PROG_TEST_RUN)\n"
+	      "and print each packet's action and the rule that decided it.\n"
+	      "\n"
+	      "  -j, --json          one JSON object per packet\n"
+	      "  -w, --write FILE    write every packet the program neither dropped\n"
+	      "                      nor aborted, as the program left it\n"
+	      "  -v, --verbose       more detail\n"
+	      "  -h, --help          show this help and exit\n"
+	      "  -V, --version       show the version and exit\n"
+	      "\n"
+	      "See xlb-replay(1).\n",
+	      out);
+}
+
+/* Keep to one CPU so that per-CPU state behaves as on one receive queue. */
+static int pin_to_one_cpu(void)
+{
+	cpu_set_t set;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return -errno;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			break;
+	if (cpu == CPU_SETSIZE)
+		return -EINVAL;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return -errno;
+	return 0;
+}
+
+static int load(struct replay *r, struct bpf_object **objp)
+{
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	int err;
+
+	obj = xlb_object_open(r->object, &r->meta);
+	if (!obj)
+		return -errno;
+	*objp = obj;
+	prog = bpf_object__find_program_by_name(obj, XLB_PROG_NAME);
+	err = bpf_object__load(obj);
+	if (err) {
+		if (err == -EPERM)
+			pr_warn("permission denied loading '%s': xlb-replay needs "
+				"root (CAP_BPF) to run programs in the kernel\n",
+				r->object);
+		else
+			pr_warn("the kernel refused to load '%s' (%s); xlb-load "
+				"shows the verifier's reasons\n",
+				r->object, strerror(-err));
+		return err;
+	}
+	r->prog_fd = bpf_program__fd(prog);
+	r->stats_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, XLB_STATS_MAP));
+	r->nslots = XLB_NCOUNTERS(r->meta.nrules);
+	r->before = calloc(r->nslots, sizeof(*r->before));
+	r->after = calloc(r->nslots, sizeof(*r->after));
+	if (!r->before || !r->after)
+		return -ENOMEM;
+	return xlb_read_counters(r->stats_fd, r->nslots, r->before);
+}
+
+/* The slot that counted the last run, or -1. */
+static int deciding_slot(struct replay *r)
+{
+	struct xlb_counter *t;
+	unsigned int i;
+	int slot = -1;
+
+	if (xlb_read_counters(r->stats_fd, r->nslots, r->after))
+		return -1;
+	for (i = 0; i < r->nslots; i++) {
+		if (r->after[i].packets != r->before[i].packets) {
+			slot = (int)i;
+			break;
+		}
+	}
+	t = r->before;
+	r->before = r->after;
+	r->after = t;
+	return slot;
+}
+
+static void report(const struct replay *r, unsigned long n, const char *action,
+		   int slot, int modified)
+{
+	const struct xlb_meta *m = &r->meta;
+	const char *kind = slot < 0 ? "unknown" : xlb_meta_slot_kind(m, (unsigned int)slot);
+
+	if (r->json) {
+		printf("{\"packet\":%lu,\"action\":\"%s\",\"by\":", n, action);
+		if (!kind) {
+			printf("\"rule\",\"rule\":");
+			json_string(stdout, m->rules[slot].text);
+			printf(",\"line\":%u}\n", m->rules[slot].line);
+		} else if (!strcmp(kind, "default")) {
+			printf("\"default\",\"rule\":\"default ");
+			printf("%s\",\"line\":%u}\n", m->default_action,
+			       m->default_line);
+		} else {
+			printf("\"%s\"}\n", kind);
+		}
+		return;
+	}
+	printf("%6lu  %-8s ", n, action);
+	if (!kind)
+		printf("%s:%u: %s", m->source, m->rules[slot].line,
+		       m->rules[slot].text);
+	else if (!strcmp(kind, "default"))
+		printf("default %s", m->default_action);
+	else if (!strcmp(kind, "non-ip"))
+		printf("non-ip (not IPv4)");
+	else if (!strcmp(kind, "malformed"))
+		printf("malformed (truncated or invalid headers)");
+	else
+		printf("(no counter moved)");
+	printf("%s\n", modified ? "  [rewritten]" : "");
+}
+
+static void report_skipped(const struct replay *r, unsigned long n,
+			   const char *reason)
+{
+	if (r->json) {
+		printf("{\"packet\":%lu,\"action\":\"skipped\",\"reason\":", n);
+		json_string(stdout, reason);
+		printf("}\n");
+	} else {
+		printf("%6lu  %-8s %s\n", n, "skipped", reason);
+	}
+}
+
+static int replay(struct replay *r)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *in = NULL, *dead = NULL;
+	pcap_dumper_t *dump = NULL;
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	unsigned char *out = NULL;
+	char *tmp = NULL;
+	unsigned long n = 0;
+	int rc, err = -1;
+
+	in = pcap_open_offline(r->input, errbuf);
+	if (!in) {
+		pr_warn("cannot read capture '%s': %s\n", r->input, errbuf);
+		return -1;
+	}
+	if (pcap_datalink(in) != DLT_EN10MB) {
+		pr_warn("'%s' has link type %s; xlb-replay needs Ethernet (EN10MB) "
+			"captures, as XDP sees them\n",
+			r->input, pcap_datalink_val_to_name(pcap_datalink(in)));
+		goto out;
+	}
+	if (r->output) {
+		int fd;
+
+		dead = pcap_open_dead(DLT_EN10MB, MAX_FRAME);
+		tmp = malloc(strlen(r->output) + 8);
+		if (!dead || !tmp) {
+			pr_warn("out of memory\n");
+			goto out;
+		}
+		sprintf(tmp, "%s.XXXXXX", r->output);
+		fd = mkstemp(tmp);
+		if (fd < 0) {
+			pr_warn("cannot create a file beside '%s': %s\n", r->output,
+				strerror(errno));
+			free(tmp);
+			tmp = NULL;
+			goto out;
+		}
+		close(fd);
+		dump = pcap_dump_open(dead, tmp);
+		if (!dump) {
+			pr_warn("cannot write '%s': %s\n", r->output, pcap_geterr(dead));
+			goto out;
+		}
+	}
+	out = malloc(MAX_FRAME);
+	if (!out) {
+		pr_warn("out of memory\n");
+		goto out;
+	}
+
+	while ((rc = pcap_next_ex(in, &hdr, &data)) == 1) {
+		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = data,
+			    .data_size_in = hdr->caplen, .data_out = out,
+			    .data_size_out = MAX_FRAME, .repeat = 1);
+		const char *action;
+		int slot, modified;
+
+		n++;
+		if (hdr->caplen < ETH_HLEN) {
+			report_skipped(r, n, "frame shorter than an Ethernet header");
+			r->counts[6]++;
+			continue;
+		}
+		if (bpf_prog_test_run_opts(r->prog_fd, &topts)) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "the kernel would not run it: %s",
+				 strerror(errno));
+			report_skipped(r, n, why);
+			r->counts[6]++;
+			continue;
+		}
+		action = action_name(topts.retval);
+		r->counts[topts.retval < 5 ? topts.retval : 5]++;
+		slot = deciding_slot(r);
+		modified = topts.data_size_out != hdr->caplen ||
+			   memcmp(out, data, hdr->caplen) != 0;
+		report(r, n, action, slot, modified);
+		if (dump && topts.retval != XDP_DROP && topts.retval != XDP_ABORTED) {
+			struct pcap_pkthdr oh = *hdr;
+
+			oh.caplen = topts.data_size_out;
+			oh.len = hdr->len - hdr->caplen + topts.data_size_out;
+			pcap_dump((u_char *)dump, &oh, out);
+		}
+	}
+	if (rc == -1) {
+		pr_warn("error reading '%s' after packet %lu: %s\n", r->input, n,
+			pcap_geterr(in));
+		goto out;
+	}
+	if (dump) {
+		if (pcap_dump_flush(dump)) {
+			pr_warn("cannot write '%s'\n", r->output);
+			goto out;
+		}
+		pcap_dump_close(dump);
+		dump = NULL;
+		if (rename(tmp, r->output) < 0) {
+			pr_warn("cannot write '%s': %s\n", r->output, strerror(errno));
+			goto out;
+		}
+		free(tmp);
+		tmp = NULL;
+	}
+	if (!r->json)
+		printf("%lu packets: %lu pass, %lu drop, %lu tx, %lu redirect, "
+		       "%lu aborted, %lu skipped\n", n, r->counts[XDP_PASS],
+		       r->counts[XDP_DROP], r->counts[XDP_TX],
+		       r->counts[XDP_REDIRECT], r->counts[XDP_ABORTED],
+		       r->counts[6]);
+	err = 0;
+out:
+	if (dump)
+		pcap_dump_close(dump);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	if (dead)
+		pcap_close(dead);
+	pcap_close(in);
+	free(out);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct replay r = { .prog_fd = -1, .stats_fd = -1 };
+	struct bpf_object *obj = NULL;
+	int c, ret = 1, err;
+
+	xlb_tool_name = "xlb-replay";
+	while ((c = getopt_long(argc, argv, "jw:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			r.json = 1;
+			break;
+		case 'w':
+			r.output = optarg;
+			break;
+		case 'v':
+			xlb_verbosity++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("xlb-replay (xlb) %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			fputs("Try 'xlb-replay --help' for more information.\n", stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		fputs("xlb-replay: an object and a capture are needed\n"
+		      "Try 'xlb-replay --help' for more information.\n", stderr);
+		return 2;
+	}
+	r.object = argv[optind];
+	r.input = argv[optind + 1];
+	xlb_log_setup_libbpf();
+
+	err = pin_to_one_cpu();
+	if (err) {
+		pr_warn("cannot pin to one CPU: %s\n", strerror(-err));
+		return 1;
+	}
+	if (load(&r, &obj) == 0 && replay(&r) == 0)
+		ret = 0;
+	xlb_meta_free(&r.meta);
+	free(r.before);
+	free(r.after);
+	bpf_object__close(obj);
+	return ret;
+}

@@ -98,6 +98,24 @@ static const char *proto_macro(enum xlb_proto p)
 	return "0";
 }
 
+/* One address condition ("p->saddr == ..."), after *sep; a /0 prefix
+ * matches every address and adds nothing. */
+static void put_addr_cond(struct strbuf *out, const char *field,
+			  const struct xlb_addr_cond *c, const char **sep)
+{
+	if (!c->set || !c->plen)
+		return;
+	strbuf_puts(out, *sep);
+	if (c->plen == 32)
+		strbuf_printf(out, "%s == bpf_htonl(0x%08x) /* ", field, c->net);
+	else
+		strbuf_printf(out, "(%s & bpf_htonl(0x%08x)) == bpf_htonl(0x%08x) /* ",
+			      field, c->mask, c->net);
+	put_ipv4(out, c->net);
+	strbuf_printf(out, "/%u */", c->plen);
+	*sep = " &&\n\t    ";
+}
+
 /* The rule's condition, "&&"-joined; "1" when it matches every packet. */
 static void put_condition(struct strbuf *out, const struct xlb_rule *r)
 {
@@ -107,32 +125,8 @@ static void put_condition(struct strbuf *out, const struct xlb_rule *r)
 		strbuf_printf(out, "p->proto == %s", proto_macro(r->proto));
 		sep = " &&\n\t    ";
 	}
-	if (r->src.set && r->src.plen) {
-		strbuf_puts(out, sep);
-		if (r->src.plen == 32)
-			strbuf_printf(out, "p->saddr == bpf_htonl(0x%08x) /* ",
-				      r->src.net);
-		else
-			strbuf_printf(out,
-				      "(p->saddr & bpf_htonl(0x%08x)) == bpf_htonl(0x%08x) /* ",
-				      r->src.mask, r->src.net);
-		put_ipv4(out, r->src.net);
-		strbuf_printf(out, "/%u */", r->src.plen);
-		sep = " &&\n\t    ";
-	}
-	if (r->dst.set && r->dst.plen) {
-		strbuf_puts(out, sep);
-		if (r->dst.plen == 32)
-			strbuf_printf(out, "p->daddr == bpf_htonl(0x%08x) /* ",
-				      r->dst.net);
-		else
-			strbuf_printf(out,
-				      "(p->daddr & bpf_htonl(0x%08x)) == bpf_htonl(0x%08x) /* ",
-				      r->dst.mask, r->dst.net);
-		put_ipv4(out, r->dst.net);
-		strbuf_printf(out, "/%u */", r->dst.plen);
-		sep = " &&\n\t    ";
-	}
+	put_addr_cond(out, "p->saddr", &r->src, &sep);
+	put_addr_cond(out, "p->daddr", &r->dst, &sep);
 	if (r->sport.set || r->dport.set || r->verdict == XLB_VERDICT_REWRITE) {
 		/* ports exist only in a parsed UDP/TCP header of a first
 		 * fragment */

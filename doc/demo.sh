@@ -56,7 +56,7 @@ cleanup() {
 		ip netns del "$NS_SRV"
 	fi
 	[ -e "/run/netns/$NS_CLI" ] && ip netns del "$NS_CLI"
-	[ -d "/sys/fs/bpf/xlb/$IF_SRV" ] && rm -rf "/sys/fs/bpf/xlb/$IF_SRV"
+	[ -d "/sys/fs/bpf/xlb/netns/$NS_SRV" ] && rm -rf "/sys/fs/bpf/xlb/netns/$NS_SRV"
 	[ -n "$tmp" ] && rm -rf "$tmp"
 }
 trap cleanup EXIT

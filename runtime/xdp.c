@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* xdp.c - finding and reading the xlb program on an interface. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,7 +221,41 @@ int xlb_bpffs_ensure(void)
 	return 0;
 }
 
+/* Interface names are per network namespace, but bpffs is shared by all:
+ * pins of a namespace that 'ip netns' named go under its name, those of
+ * another namespace that is not the initial one under its inode number. */
 void xlb_pin_dir(const char *ifname, char *buf, size_t len)
 {
+	struct stat self, other;
+	struct dirent *de;
+	DIR *d;
+
+	if (stat("/proc/self/ns/net", &self) < 0)
+		goto initial;
+	d = opendir("/run/netns");
+	while (d && (de = readdir(d))) {
+		char path[300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+		if (stat(path, &other) == 0 && other.st_ino == self.st_ino &&
+		    other.st_dev == self.st_dev) {
+			snprintf(buf, len, BPFFS "/xlb/netns/%s/%s", de->d_name,
+				 ifname);
+			closedir(d);
+			return;
+		}
+	}
+	if (d)
+		closedir(d);
+	/* PID 1's namespace may be unreadable (containers): then this one
+	 * counts as the initial namespace */
+	if (stat("/proc/1/ns/net", &other) == 0 && other.st_ino != self.st_ino) {
+		snprintf(buf, len, BPFFS "/xlb/netns/%lu/%s",
+			 (unsigned long)self.st_ino, ifname);
+		return;
+	}
+initial:
 	snprintf(buf, len, BPFFS "/xlb/%s", ifname);
 }

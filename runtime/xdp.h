@@ -45,7 +45,8 @@ int xlb_read_counters(int stats_fd, unsigned int n, struct xlb_counter *out);
 /* Make sure bpffs is mounted at /sys/fs/bpf (mount it if not). */
 int xlb_bpffs_ensure(void);
 
-/* The interface's pin directory, /sys/fs/bpf/xlb/IFNAME. */
+/* The interface's pin directory: /sys/fs/bpf/xlb/IFNAME, or in a named
+ * network namespace /sys/fs/bpf/xlb/netns/NAME/IFNAME. */
 void xlb_pin_dir(const char *ifname, char *buf, size_t len);
 
 #endif

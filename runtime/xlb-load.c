@@ -101,6 +101,12 @@ static void unpin_all(const char *ifname)
 		unlink(path);
 	}
 	rmdir(dir);
+	/* and a namespace's directories, if this was their last interface */
+	if (strncmp(dir, "/sys/fs/bpf/xlb/netns/", 22) == 0) {
+		*strrchr(dir, '/') = '\0';
+		rmdir(dir);
+		rmdir("/sys/fs/bpf/xlb/netns");
+	}
 }
 
 static int pin_one(int fd, const char *dir, const char *name)
@@ -118,6 +124,23 @@ static int pin_one(int fd, const char *dir, const char *name)
 	return 0;
 }
 
+/* mkdir -p, for paths under bpffs. */
+static int mkdir_parents(const char *path)
+{
+	char buf[256], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 static void pin_all(const char *ifname, int prog_fd, int stats_fd, int meta_fd)
 {
 	char dir[256];
@@ -131,8 +154,7 @@ static void pin_all(const char *ifname, int prog_fd, int stats_fd, int meta_fd)
 		return;
 	}
 	xlb_pin_dir(ifname, dir, sizeof(dir));
-	mkdir("/sys/fs/bpf/xlb", 0700);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	if (mkdir_parents(dir) < 0) {
 		pr_warn("warning: cannot create %s: %s; the program is attached "
 			"but not pinned\n", dir, strerror(errno));
 		return;

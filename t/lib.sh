@@ -226,11 +226,10 @@ lib_cleanup() {
 				in_ns "$_ns" "$XLB_LOAD" -d --force "$_if" >/dev/null 2>&1
 			fi
 		done
+		# Pins outlive the namespace; xlb-load keeps those of a named
+		# namespace under its name.
+		[ -d "$XLB_PIN_ROOT/netns/$_ns" ] && rm -rf "$XLB_PIN_ROOT/netns/$_ns"
 		ip netns del "$_ns" 2>/dev/null
-	done
-	# Pins outlive the interface: the names are ours alone.
-	for _if in $lib_ifs; do
-		[ -d "$XLB_PIN_ROOT/$_if" ] && rm -rf "${XLB_PIN_ROOT:?}/$_if"
 	done
 	[ -n "$TESTTMP" ] && rm -rf "$TESTTMP"
 	return "$_rc"
@@ -253,6 +252,11 @@ TESTTMP=$(mktemp -d "${TMPDIR:-/tmp}/xlbt.XXXXXX") ||
 # --- network namespaces -----------------------------------------------------
 
 # A short id, unique per run: the pid and 16 random bits.
+# pin_dir NS IF: where xlb-load pins for interface IF of namespace NS.
+pin_dir() {
+	echo "$XLB_PIN_ROOT/netns/$1/$2"
+}
+
 lib_unique_id() {
 	_r=$(od -An -N2 -tu2 /dev/urandom 2>/dev/null | tr -d ' ')
 	printf '%x%04x' "$$" "${_r:-0}"

@@ -11,10 +11,13 @@
  * a short UDP or TCP header as malformed.
  *
  * Every access is preceded by a check against data_end.  A frame that ends
- * inside a header the program reads, or whose headers contradict each other
- * (IHL below 5, total length shorter than the header or longer than the
- * frame, TCP data offset below 5), is reported as XLB_MALFORMED and passed
- * untouched by the caller.
+ * inside its Ethernet, VLAN or IPv4 header, or whose IPv4 header contradicts
+ * itself (IHL below 5, total length shorter than the header or longer than
+ * the frame), is reported as XLB_MALFORMED and passed untouched by the
+ * caller.  A truncated or inconsistent UDP or TCP header (cut short, longer
+ * than the datagram, TCP data offset below 5) only sets l4_bad: rules that
+ * do not look at ports still decide such a packet, and the first rule that
+ * would need its ports passes it untouched as malformed.
  */
 #ifndef XLB_PARSE_H
 #define XLB_PARSE_H
@@ -54,6 +57,7 @@ struct xlb_pkt {
 	void *data_end;
 	struct iphdr *ip;
 	void *l4;     /* UDP or TCP header when parsed and present, else NULL */
+	__u8 l4_bad;  /* that header was due but is truncated or invalid */
 	__u32 len;    /* frame length, for the byte counters */
 	__be32 saddr;
 	__be32 daddr;
@@ -76,6 +80,7 @@ static __always_inline int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
 	p->data_end = data_end;
 	p->len = data_end - data;
 	p->l4 = NULL;
+	p->l4_bad = 0;
 	p->ip = NULL;
 
 	if ((void *)(eth + 1) > data_end)
@@ -124,8 +129,10 @@ static __always_inline int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
 	if (ip->protocol == IPPROTO_UDP) {
 		struct udphdr *uh = cur + hlen;
 
-		if ((void *)(uh + 1) > data_end || hlen + sizeof(*uh) > tot)
-			return XLB_MALFORMED;
+		if ((void *)(uh + 1) > data_end || hlen + sizeof(*uh) > tot) {
+			p->l4_bad = 1;
+			return XLB_IPV4;
+		}
 		p->sport = uh->source;
 		p->dport = uh->dest;
 		p->l4 = uh;
@@ -136,8 +143,10 @@ static __always_inline int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
 		struct tcphdr *th = cur + hlen;
 
 		if ((void *)(th + 1) > data_end || hlen + sizeof(*th) > tot ||
-		    th->doff < 5)
-			return XLB_MALFORMED;
+		    th->doff < 5) {
+			p->l4_bad = 1;
+			return XLB_IPV4;
+		}
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->l4 = th;

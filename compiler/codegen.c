@@ -101,7 +101,8 @@ static const char *proto_macro(enum xlb_proto p)
 /* One address condition ("p->saddr == ..."), after *sep; a /0 prefix
  * matches every address and adds nothing. */
 static void put_addr_cond(struct strbuf *out, const char *field,
-			  const struct xlb_addr_cond *c, const char **sep)
+			  const struct xlb_addr_cond *c, const char **sep,
+			  const char *next_sep)
 {
 	if (!c->set || !c->plen)
 		return;
@@ -113,38 +114,51 @@ static void put_addr_cond(struct strbuf *out, const char *field,
 			      field, c->mask, c->net);
 	put_ipv4(out, c->net);
 	strbuf_printf(out, "/%u */", c->plen);
-	*sep = " &&\n\t    ";
+	*sep = next_sep;
 }
 
-/* The rule's condition, "&&"-joined; "1" when it matches every packet. */
-static void put_condition(struct strbuf *out, const struct xlb_rule *r)
+static bool needs_ports(const struct xlb_rule *r)
 {
-	const char *sep = "";
+	return r->sport.set || r->dport.set || r->verdict == XLB_VERDICT_REWRITE;
+}
 
+static bool has_pre_condition(const struct xlb_rule *r)
+{
+	return r->proto != XLB_PROTO_ANY || (r->src.set && r->src.plen) ||
+	       (r->dst.set && r->dst.plen);
+}
+
+/* The part of a rule's condition that needs no transport header: protocol
+ * and addresses, "&&"-joined; "1" when it matches every packet. */
+static void put_pre_condition(struct strbuf *out, const struct xlb_rule *r,
+			      const char *indent)
+{
+	char sep[16];
+	const char *s = "";
+
+	snprintf(sep, sizeof(sep), " &&\n%s    ", indent);
 	if (r->proto != XLB_PROTO_ANY) {
 		strbuf_printf(out, "p->proto == %s", proto_macro(r->proto));
-		sep = " &&\n\t    ";
+		s = sep;
 	}
-	put_addr_cond(out, "p->saddr", &r->src, &sep);
-	put_addr_cond(out, "p->daddr", &r->dst, &sep);
-	if (r->sport.set || r->dport.set || r->verdict == XLB_VERDICT_REWRITE) {
-		/* ports exist only in a parsed UDP/TCP header of a first
-		 * fragment */
-		strbuf_printf(out, "%sp->l4", sep);
-		sep = " &&\n\t    ";
-	}
-	if (r->sport.set) {
-		strbuf_printf(out, "%sp->sport == bpf_htons(%u)", sep,
-			      r->sport.port);
-		sep = " &&\n\t    ";
-	}
-	if (r->dport.set) {
-		strbuf_printf(out, "%sp->dport == bpf_htons(%u)", sep,
-			      r->dport.port);
-		sep = " &&\n\t    ";
-	}
-	if (!*sep)
+	put_addr_cond(out, "p->saddr", &r->src, &s, sep);
+	put_addr_cond(out, "p->daddr", &r->dst, &s, sep);
+	if (!*s)
 		strbuf_puts(out, "1");
+}
+
+/* The port part: only a parsed UDP/TCP header of a first fragment has
+ * ports. */
+static void put_port_condition(struct strbuf *out, const struct xlb_rule *r,
+			       const char *indent)
+{
+	strbuf_puts(out, "p->l4");
+	if (r->sport.set)
+		strbuf_printf(out, " &&\n%s    p->sport == bpf_htons(%u)", indent,
+			      r->sport.port);
+	if (r->dport.set)
+		strbuf_printf(out, " &&\n%s    p->dport == bpf_htons(%u)", indent,
+			      r->dport.port);
 }
 
 static void put_backend_table(struct strbuf *out, const struct xlb_ruleset *rs,
@@ -165,35 +179,57 @@ static void put_backend_table(struct strbuf *out, const struct xlb_ruleset *rs,
 	strbuf_puts(out, "\n};\n\n");
 }
 
+/* What a matching rule does, at indent. */
+static void put_action(struct strbuf *out, const struct xlb_rule *r,
+		       const char *in)
+{
+	if (r->verdict == XLB_VERDICT_REWRITE) {
+		if (r->select == XLB_SELECT_RR)
+			strbuf_printf(out, "%s__u32 i = xlb_rr_next(%u, %zu); /* round robin */\n\n",
+				      in, r->rr_slot, r->nbackends);
+		else
+			strbuf_printf(out, "%s__u32 i = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n\n",
+				      in, r->nbackends);
+		strbuf_printf(out, "%sxlb_set_dport(p, bpf_htons(xlb_r%u_ports[i]));\n",
+			      in, r->index);
+	}
+	strbuf_printf(out, "%sslot = %u;\n", in, r->index);
+	strbuf_printf(out, "%saction = %s;\n", in,
+		      r->verdict == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
+	strbuf_printf(out, "%sgoto out;\n", in);
+}
+
 static void put_rule(struct strbuf *out, const struct xlb_ruleset *rs,
 		     const struct xlb_rule *r)
 {
 	put_rule_comment(out, rs, r, "\t");
 	strbuf_puts(out, "\tif (");
-	put_condition(out, r);
-	strbuf_puts(out, ") {\n");
-	switch (r->verdict) {
-	case XLB_VERDICT_REWRITE:
-		if (r->select == XLB_SELECT_RR)
-			strbuf_printf(out,
-				      "\t\t__u32 i = xlb_rr_next(%u, %zu); /* round robin */\n\n",
-				      r->rr_slot, r->nbackends);
-		else
-			strbuf_printf(out,
-				      "\t\t__u32 i = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n\n",
-				      r->nbackends);
-		strbuf_printf(out,
-			      "\t\txlb_set_dport(p, bpf_htons(xlb_r%u_ports[i]));\n",
-			      r->index);
-		/* fall through */
-	default:
-		strbuf_printf(out, "\t\tslot = %u;\n", r->index);
-		strbuf_printf(out, "\t\taction = %s;\n",
-			      r->verdict == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
-		strbuf_puts(out, "\t\tgoto out;\n");
-		break;
+	if (!needs_ports(r)) {
+		put_pre_condition(out, r, "\t");
+		strbuf_puts(out, ") {\n");
+		put_action(out, r, "\t\t");
+		strbuf_puts(out, "\t}\n\n");
+		return;
 	}
-	strbuf_puts(out, "\t}\n\n");
+	/* The rule needs ports: if the packet's transport header is broken,
+	 * this rule cannot tell, and nor may any rule after it. */
+	if (!has_pre_condition(r)) {
+		strbuf_puts(out, "p->l4_bad)\n\t\tgoto malformed;\n\tif (");
+		put_port_condition(out, r, "\t");
+		strbuf_puts(out, ") {\n");
+		put_action(out, r, "\t\t");
+		strbuf_puts(out, "\t}\n\n");
+		return;
+	}
+	put_pre_condition(out, r, "\t");
+	strbuf_puts(out, ") {\n"
+			 "\t\tif (p->l4_bad)\n"
+			 "\t\t\tgoto malformed;\n"
+			 "\t\tif (");
+	put_port_condition(out, r, "\t\t");
+	strbuf_puts(out, ") {\n");
+	put_action(out, r, "\t\t\t");
+	strbuf_puts(out, "\t\t}\n\t}\n\n");
 }
 
 void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
@@ -229,6 +265,12 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 	strbuf_puts(out, "\tslot = XLB_CTR_DEFAULT(XLB_NRULES);\n");
 	strbuf_printf(out, "\taction = %s;\n",
 		      rs->def == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
+	if (rs->need_udp || rs->need_tcp)
+		strbuf_puts(out, "\tgoto out;\n"
+				 "malformed:\n"
+				 "\t/* a truncated UDP or TCP header: pass it untouched */\n"
+				 "\tslot = XLB_CTR_MALFORMED(XLB_NRULES);\n"
+				 "\taction = XDP_PASS;\n");
 	strbuf_puts(out, "out:\n\txlb_count(slot, p->len);\n\treturn action;\n}\n\n");
 
 	strbuf_puts(out,

@@ -28,15 +28,18 @@ static __always_inline int xlb_rules(struct xlb_pkt *p)
 	int action;
 
 	/* rules/card.conf:3: udp port 9875 -> 9876,9877,9878 */
-	if (p->proto == IPPROTO_UDP &&
-	    p->l4 &&
-	    p->dport == bpf_htons(9875)) {
-		__u32 i = xlb_rr_next(0, 3); /* round robin */
+	if (p->proto == IPPROTO_UDP) {
+		if (p->l4_bad)
+			goto malformed;
+		if (p->l4 &&
+		    p->dport == bpf_htons(9875)) {
+			__u32 i = xlb_rr_next(0, 3); /* round robin */
 
-		xlb_set_dport(p, bpf_htons(xlb_r0_ports[i]));
-		slot = 0;
-		action = XDP_PASS;
-		goto out;
+			xlb_set_dport(p, bpf_htons(xlb_r0_ports[i]));
+			slot = 0;
+			action = XDP_PASS;
+			goto out;
+		}
 	}
 
 	/* rules/card.conf:3: drop src 1.1.1.1 */
@@ -48,6 +51,11 @@ static __always_inline int xlb_rules(struct xlb_pkt *p)
 
 	/* no rule matched: default pass */
 	slot = XLB_CTR_DEFAULT(XLB_NRULES);
+	action = XDP_PASS;
+	goto out;
+malformed:
+	/* a truncated UDP or TCP header: pass it untouched */
+	slot = XLB_CTR_MALFORMED(XLB_NRULES);
 	action = XDP_PASS;
 out:
 	xlb_count(slot, p->len);

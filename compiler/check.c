@@ -48,17 +48,33 @@ static int parse_ipv4(const char *s, uint32_t *out, int *bad)
 	return 0;
 }
 
+/* A number as written in the source (the scanner's value saturates). */
+static const char *number_text(const struct xlb_source *src,
+			       const struct xlb_loc *loc, char *buf, size_t len)
+{
+	size_t n = loc->last_off - loc->first_off;
+
+	if (loc->last_off > src->len || n == 0)
+		return "?";
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, src->text + loc->first_off, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 static void format_ipv4(uint32_t a, char *buf, size_t len)
 {
 	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
 		 (a >> 8) & 0xff, a & 0xff);
 }
 
-static void check_addr(struct xlb_diags *d, const struct xlb_match *m,
-		       struct xlb_addr_cond *c)
+static void check_addr(const struct xlb_source *src, struct xlb_diags *d,
+		       const struct xlb_match *m, struct xlb_addr_cond *c)
 {
 	uint32_t addr;
 	uint64_t plen = 32;
+	char num[48];
 	int bad;
 
 	if (parse_ipv4(m->addr, &addr, &bad) < 0) {
@@ -76,8 +92,8 @@ static void check_addr(struct xlb_diags *d, const struct xlb_match *m,
 		plen = m->plen;
 		if (plen > 32) {
 			xlb_error(d, &m->plen_loc,
-				  "prefix length %llu is out of range for IPv4 (0-32)",
-				  (unsigned long long)m->plen);
+				  "prefix length %s is out of range for IPv4 (0-32)",
+				  number_text(src, &m->plen_loc, num, sizeof(num)));
 			return;
 		}
 	}
@@ -117,6 +133,7 @@ static void check_rule(struct xlb_ruleset *rs, struct xlb_rule *r,
 {
 	const struct xlb_match *seen[XLB_MATCH_DPORT + 1] = { NULL };
 	const struct xlb_match *m, *port_match = NULL;
+	char num[48];
 	size_t i;
 
 	for (m = r->matches; m; m = m->next) {
@@ -140,10 +157,10 @@ static void check_rule(struct xlb_ruleset *rs, struct xlb_rule *r,
 			r->proto = m->proto;
 			break;
 		case XLB_MATCH_SRC:
-			check_addr(d, m, &r->src);
+			check_addr(rs->src, d, m, &r->src);
 			break;
 		case XLB_MATCH_DST:
-			check_addr(d, m, &r->dst);
+			check_addr(rs->src, d, m, &r->dst);
 			break;
 		case XLB_MATCH_SPORT:
 		case XLB_MATCH_DPORT:
@@ -151,8 +168,8 @@ static void check_rule(struct xlb_ruleset *rs, struct xlb_rule *r,
 				port_match = m;
 			if (m->port > 65535) {
 				xlb_error(d, &m->value_loc,
-					  "port %llu is out of range (0-65535)",
-					  (unsigned long long)m->port);
+					  "port %s is out of range (0-65535)",
+					  number_text(rs->src, &m->value_loc, num, sizeof(num)));
 				break;
 			}
 			if (m->kind == XLB_MATCH_SPORT) {
@@ -187,8 +204,9 @@ static void check_rule(struct xlb_ruleset *rs, struct xlb_rule *r,
 			if (r->backends[i].port == 0 ||
 			    r->backends[i].port > 65535)
 				xlb_error(d, &r->backends[i].loc,
-					  "backend port %llu is out of range (1-65535)",
-					  (unsigned long long)r->backends[i].port);
+					  "backend port %s is out of range (1-65535)",
+					  number_text(rs->src, &r->backends[i].loc,
+						      num, sizeof(num)));
 		if (r->select == XLB_SELECT_DEFAULT)
 			r->select = r->proto == XLB_PROTO_TCP ? XLB_SELECT_HASH
 							      : XLB_SELECT_RR;

@@ -169,9 +169,12 @@ static int run(char *const argv[], bool verbose)
 	return 1;
 }
 
-/* The generated C goes to a private directory, named after the rules file
- * so that clang's messages and the debug info name something meaningful. */
-static int build_object(const struct xlbc_opts *o, const struct strbuf *c)
+/* Build the object into a temporary file beside -o, returned in *objp for
+ * the caller to rename into place once every output is ready.  The
+ * generated C goes to a private directory, named after the rules file so
+ * that clang's messages and the debug info name something meaningful. */
+static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
+			char **objp)
 {
 	char *tdir_owned;
 	const char *tdir = template_dir(&tdir_owned);
@@ -235,24 +238,27 @@ static int build_object(const struct xlbc_opts *o, const struct strbuf *c)
 	argv[argc++] = obj;
 	argv[argc] = NULL;
 
-	if (run(argv, o->verbose)) {
+	switch (run(argv, o->verbose)) {
+	case 0:
+		*objp = obj;
+		obj = NULL;
+		ret = 0;
+		break;
+	case 1:
 		errorf("internal error: clang could not build the generated C "
 		       "(kept in '%s'); please report this with the rules file",
 		       cfile);
-		unlink(obj);
 		free(cfile);
 		cfile = NULL; /* keep it for the report */
 		free(tmpdir);
 		tmpdir = NULL;
-		goto out;
+		break;
+	default: /* clang did not run; run() said why */
+		break;
 	}
-	if (rename(obj, o->output) < 0) {
-		errorf("cannot write '%s': %s", o->output, strerror(errno));
-		unlink(obj);
-		goto out;
-	}
-	ret = 0;
 out:
+	if (obj)
+		unlink(obj);
 	if (cfile)
 		unlink(cfile);
 	if (tmpdir)
@@ -273,6 +279,7 @@ int xlbc_run(const struct xlbc_opts *o)
 	struct xlb_ruleset rs;
 	struct xlb_diags diags;
 	struct strbuf c = STRBUF_INIT;
+	char *obj = NULL;
 	int err, status = 1;
 
 	err = xlb_source_load(&src, o->input);
@@ -296,12 +303,20 @@ int xlbc_run(const struct xlbc_opts *o)
 	}
 
 	xlb_codegen(&rs, &c);
+	/* The object is renamed into place last, once the C is written too. */
+	if (o->output && build_object(o, &c, &obj) < 0)
+		goto out;
 	if (o->emit_c && write_file_atomic(o->emit_c, c.buf, c.len) < 0)
 		goto out;
-	if (o->output && build_object(o, &c) < 0)
+	if (obj && rename(obj, o->output) < 0) {
+		errorf("cannot write '%s': %s", o->output, strerror(errno));
 		goto out;
+	}
 	status = 0;
 out:
+	if (obj && status)
+		unlink(obj);
+	free(obj);
 	strbuf_release(&c);
 	xlb_ruleset_free(&rs);
 	xlb_diags_free(&diags);

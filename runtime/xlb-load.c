@@ -61,7 +61,8 @@ static int not_root_hint(int err)
 {
 	if (err == -EPERM) {
 		pr_warn("permission denied: xlb-load needs root "
-			"(CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN for bpffs)\n");
+			"(CAP_BPF and CAP_NET_ADMIN to load and attach, CAP_SYS_ADMIN to "
+			"find the attached program and to mount bpffs)\n");
 		return 1;
 	}
 	return 0;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/bpf.h>
@@ -122,7 +123,7 @@ static int load(struct replay *r, struct bpf_object **objp)
 	if (err) {
 		if (err == -EPERM)
 			pr_warn("permission denied loading '%s': xlb-replay needs "
-				"root (CAP_BPF) to run programs in the kernel\n",
+				"root (CAP_BPF and CAP_NET_ADMIN) to run programs in the kernel\n",
 				r->object);
 		else
 			pr_warn("the kernel refused to load '%s' (%s); xlb-load "
@@ -249,6 +250,14 @@ static int replay(struct replay *r)
 			free(tmp);
 			tmp = NULL;
 			goto out;
+		}
+		/* mkstemp makes it 0600: give it the mode a new file gets */
+		{
+			mode_t mask = umask(0);
+
+			umask(mask);
+			if (fchmod(fd, 0666 & ~mask) < 0)
+				pr_debug("cannot chmod %s: %s\n", tmp, strerror(errno));
 		}
 		close(fd);
 		dump = pcap_dump_open(dead, tmp);

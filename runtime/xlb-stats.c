@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
 			pr_warn("permission denied reading the XDP program of %s: "
-				"xlb-stats needs root (CAP_BPF, CAP_NET_ADMIN)\n",
+				"xlb-stats needs root (CAP_SYS_ADMIN, to open the program by id)\n",
 				ifname);
 		else
 			pr_warn("cannot query the XDP program of %s: %s\n", ifname,

@@ -377,48 +377,47 @@ int xlb_parse(const struct xlb_source *src, struct xlb_ruleset *rs,
 	return rc || diags->nerrors != errors ? -1 : 0;
 }
 
-/* Levenshtein distance, for short words. */
+/* Edit distance counting a swap of two neighbours as one edit (optimal
+ * string alignment), for short words: 'tpc' is one edit from 'tcp'. */
 static size_t edit_distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[32], prev, tmp;
+	size_t la = strlen(a), lb = strlen(b), i, j, v;
+	size_t d[32][32];
 
 	if (la >= 32 || lb >= 32)
-		return 32;
+		return SIZE_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
 	for (j = 0; j <= lb; j++)
-		row[j] = j;
+		d[0][j] = j;
 	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
 		for (j = 1; j <= lb; j++) {
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev = tmp;
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
 		}
 	}
-	return row[lb];
+	return d[la][lb];
 }
 
 const char *xlb_suggest_keyword(const char *word)
 {
+	size_t i, d, best_d = SIZE_MAX, len = strlen(word);
 	const char *best = NULL;
-	size_t i, d, best_d = 3;
 
 	for (i = 0; xlb_keywords[i]; i++) {
 		d = edit_distance(word, xlb_keywords[i]);
-		if (d < best_d || (d == best_d && !best && d <= strlen(word) / 2)) {
+		if (d < best_d) {
 			best_d = d;
 			best = xlb_keywords[i];
 		}
 	}
-	/* a distance must be small next to the word itself */
-	if (best && best_d * 2 > strlen(word))
-		return NULL;
-	return best;
+	/* close enough: at most two edits, and at most half the word */
+	return best && best_d <= 2 && best_d * 2 <= len ? best : NULL;
 }

@@ -56,14 +56,14 @@ enum xlb_parse_result {
 struct xlb_pkt {
 	void *data_end;
 	struct iphdr *ip;
-	void *l4;     /* UDP or TCP header when parsed and present, else NULL */
-	__u8 l4_bad;  /* that header was due but is truncated or invalid */
-	__u32 len;    /* frame length, for the byte counters */
+	void *l4;    /* UDP or TCP header when parsed and present, else NULL */
+	__u8 l4_bad; /* that header was due but is truncated or invalid */
+	__u32 len;   /* frame length, for the byte counters */
 	__be32 saddr;
 	__be32 daddr;
 	__be16 sport; /* valid only when l4 != NULL */
 	__be16 dport;
-	__u8 proto;   /* IPv4 protocol field */
+	__u8 proto; /* IPv4 protocol field */
 };
 
 static __always_inline int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)

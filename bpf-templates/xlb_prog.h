@@ -30,8 +30,9 @@ char _license[] SEC("license") = "GPL";
 /* The metadata blob (xlb_abi.h) in its own read-only section.  The program
  * never reads it; xlb-load binds the map to the program so that xlb-stats
  * finds it from the interface alone. */
-#define XLB_META(text) \
-	const char xlb_meta[] __attribute__((section(XLB_META_SEC), used)) = text
+#define XLB_META(text)                                                         \
+	const char xlb_meta[] __attribute__((section(XLB_META_SEC), used)) =   \
+		text
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -28,15 +28,16 @@ enum xlb_verdict {
 };
 
 enum xlb_select {
-	XLB_SELECT_DEFAULT = 0, /* resolved by check: UDP round robin, TCP hash */
+	XLB_SELECT_DEFAULT =
+		0, /* resolved by check: UDP round robin, TCP hash */
 	XLB_SELECT_RR,
 	XLB_SELECT_HASH,
 };
 
 enum xlb_match_kind {
 	XLB_MATCH_PROTO,
-	XLB_MATCH_SRC,   /* src ADDR[/LEN] */
-	XLB_MATCH_DST,   /* dst ADDR[/LEN] */
+	XLB_MATCH_SRC,	 /* src ADDR[/LEN] */
+	XLB_MATCH_DST,	 /* dst ADDR[/LEN] */
 	XLB_MATCH_SPORT, /* src port N */
 	XLB_MATCH_DPORT, /* port N, dst port N */
 };
@@ -44,10 +45,10 @@ enum xlb_match_kind {
 /* One match as written. */
 struct xlb_match {
 	enum xlb_match_kind kind;
-	struct xlb_loc loc;       /* the whole match, keyword included */
+	struct xlb_loc loc;	  /* the whole match, keyword included */
 	struct xlb_loc value_loc; /* the address or port */
 	enum xlb_proto proto;
-	char *addr;               /* address text, for SRC and DST */
+	char *addr; /* address text, for SRC and DST */
 	bool has_plen;
 	uint64_t plen;
 	struct xlb_loc plen_loc;
@@ -75,7 +76,7 @@ struct xlb_port_cond {
 
 struct xlb_rule {
 	struct xlb_loc loc;
-	char *text;               /* source text, comments stripped, blanks folded */
+	char *text; /* source text, comments stripped, blanks folded */
 	struct xlb_match *matches;
 	enum xlb_verdict verdict;
 	struct xlb_loc verdict_loc;
@@ -86,11 +87,11 @@ struct xlb_rule {
 	struct xlb_loc arrow_loc;
 
 	/* filled in by the checking pass */
-	unsigned int index;       /* position in file order = counter slot */
+	unsigned int index; /* position in file order = counter slot */
 	enum xlb_proto proto;
 	struct xlb_addr_cond src, dst;
 	struct xlb_port_cond sport, dport;
-	unsigned int rr_slot;     /* for XLB_SELECT_RR */
+	unsigned int rr_slot; /* for XLB_SELECT_RR */
 
 	struct xlb_rule *next;
 };
@@ -100,14 +101,14 @@ struct xlb_ruleset {
 	struct xlb_rule *rules;
 	struct xlb_rule **tail;
 	size_t nrules;
-	enum xlb_verdict def;     /* XLB_VERDICT_PASS unless 'default drop' */
+	enum xlb_verdict def; /* XLB_VERDICT_PASS unless 'default drop' */
 	bool def_set;
 	struct xlb_loc def_loc;
 
 	/* filled in by the checking pass */
-	unsigned int nrr;         /* round-robin rules */
-	bool need_udp;            /* read UDP headers */
-	bool need_tcp;            /* read TCP headers */
+	unsigned int nrr; /* round-robin rules */
+	bool need_udp;	  /* read UDP headers */
+	bool need_tcp;	  /* read TCP headers */
 };
 
 void xlb_ruleset_init(struct xlb_ruleset *rs, const struct xlb_source *src);

@@ -79,21 +79,25 @@ static void check_addr(const struct xlb_source *src, struct xlb_diags *d,
 
 	if (parse_ipv4(m->addr, &addr, &bad) < 0) {
 		if (bad >= 0)
-			xlb_error(d, &m->value_loc,
-				  "invalid IPv4 address '%s': octet %d is larger than 255",
-				  m->addr, bad + 1);
+			xlb_error(
+				d, &m->value_loc,
+				"invalid IPv4 address '%s': octet %d is larger than 255",
+				m->addr, bad + 1);
 		else
-			xlb_error(d, &m->value_loc,
-				  "invalid IPv4 address '%s': expected four numbers separated by dots",
-				  m->addr);
+			xlb_error(
+				d, &m->value_loc,
+				"invalid IPv4 address '%s': expected four numbers separated by dots",
+				m->addr);
 		return;
 	}
 	if (m->has_plen) {
 		plen = m->plen;
 		if (plen > 32) {
-			xlb_error(d, &m->plen_loc,
-				  "prefix length %s is out of range for IPv4 (0-32)",
-				  number_text(src, &m->plen_loc, num, sizeof(num)));
+			xlb_error(
+				d, &m->plen_loc,
+				"prefix length %s is out of range for IPv4 (0-32)",
+				number_text(src, &m->plen_loc, num,
+					    sizeof(num)));
 			return;
 		}
 	}
@@ -140,13 +144,16 @@ static void check_rule(struct xlb_ruleset *rs, struct xlb_rule *r,
 		const struct xlb_match *first = seen[m->kind];
 
 		if (first) {
-			if (m->kind == XLB_MATCH_PROTO && first->proto != m->proto)
-				xlb_error(d, &m->loc,
-					  "a rule matches one protocol: '%s' conflicts with '%s'",
-					  xlb_proto_name(m->proto),
-					  xlb_proto_name(first->proto));
+			if (m->kind == XLB_MATCH_PROTO &&
+			    first->proto != m->proto)
+				xlb_error(
+					d, &m->loc,
+					"a rule matches one protocol: '%s' conflicts with '%s'",
+					xlb_proto_name(m->proto),
+					xlb_proto_name(first->proto));
 			else
-				xlb_error(d, &m->loc, "%s is given twice in one rule",
+				xlb_error(d, &m->loc,
+					  "%s is given twice in one rule",
 					  match_name(m->kind));
 			xlb_note(d, &first->loc, "first given here");
 			continue;
@@ -169,7 +176,8 @@ static void check_rule(struct xlb_ruleset *rs, struct xlb_rule *r,
 			if (m->port > 65535) {
 				xlb_error(d, &m->value_loc,
 					  "port %s is out of range (0-65535)",
-					  number_text(rs->src, &m->value_loc, num, sizeof(num)));
+					  number_text(rs->src, &m->value_loc,
+						      num, sizeof(num)));
 				break;
 			}
 			if (m->kind == XLB_MATCH_SPORT) {
@@ -184,29 +192,35 @@ static void check_rule(struct xlb_ruleset *rs, struct xlb_rule *r,
 	}
 
 	if (port_match && r->proto == XLB_PROTO_ICMP)
-		xlb_error(d, &port_match->loc,
-			  "icmp has no ports: a port match needs 'udp' or 'tcp'");
+		xlb_error(
+			d, &port_match->loc,
+			"icmp has no ports: a port match needs 'udp' or 'tcp'");
 
 	if (r->verdict == XLB_VERDICT_REWRITE) {
 		if (r->proto != XLB_PROTO_UDP && r->proto != XLB_PROTO_TCP) {
 			if (r->proto == XLB_PROTO_ICMP)
-				xlb_error(d, &r->arrow_loc,
-					  "icmp has no ports to rewrite: '->' needs 'udp' or 'tcp'");
+				xlb_error(
+					d, &r->arrow_loc,
+					"icmp has no ports to rewrite: '->' needs 'udp' or 'tcp'");
 			else
-				xlb_error(d, &r->arrow_loc,
-					  "a port rewrite needs a protocol: add 'udp' or 'tcp' to the rule");
+				xlb_error(
+					d, &r->arrow_loc,
+					"a port rewrite needs a protocol: add 'udp' or 'tcp' to the rule");
 		}
 		if (r->nbackends > XLB_MAX_BACKENDS)
-			xlb_error(d, &r->backends[XLB_MAX_BACKENDS].loc,
-				  "too many backends (%zu); at most %d are allowed",
-				  r->nbackends, XLB_MAX_BACKENDS);
+			xlb_error(
+				d, &r->backends[XLB_MAX_BACKENDS].loc,
+				"too many backends (%zu); at most %d are allowed",
+				r->nbackends, XLB_MAX_BACKENDS);
 		for (i = 0; i < r->nbackends; i++)
 			if (r->backends[i].port == 0 ||
 			    r->backends[i].port > 65535)
-				xlb_error(d, &r->backends[i].loc,
-					  "backend port %s is out of range (1-65535)",
-					  number_text(rs->src, &r->backends[i].loc,
-						      num, sizeof(num)));
+				xlb_error(
+					d, &r->backends[i].loc,
+					"backend port %s is out of range (1-65535)",
+					number_text(rs->src,
+						    &r->backends[i].loc, num,
+						    sizeof(num)));
 		if (r->select == XLB_SELECT_DEFAULT)
 			r->select = r->proto == XLB_PROTO_TCP ? XLB_SELECT_HASH
 							      : XLB_SELECT_RR;
@@ -229,7 +243,8 @@ int xlb_check(struct xlb_ruleset *rs, struct xlb_diags *d)
 	struct xlb_rule *r;
 
 	if (rs->nrules > XLB_MAX_RULES)
-		xlb_error(d, NULL, "too many rules (%zu); at most %d are allowed",
+		xlb_error(d, NULL,
+			  "too many rules (%zu); at most %d are allowed",
 			  rs->nrules, XLB_MAX_RULES);
 	for (r = rs->rules; r; r = r->next) {
 		r->index = index++;

@@ -108,10 +108,13 @@ static void put_addr_cond(struct strbuf *out, const char *field,
 		return;
 	strbuf_puts(out, *sep);
 	if (c->plen == 32)
-		strbuf_printf(out, "%s == bpf_htonl(0x%08x) /* ", field, c->net);
+		strbuf_printf(out, "%s == bpf_htonl(0x%08x) /* ", field,
+			      c->net);
 	else
-		strbuf_printf(out, "(%s & bpf_htonl(0x%08x)) == bpf_htonl(0x%08x) /* ",
-			      field, c->mask, c->net);
+		strbuf_printf(
+			out,
+			"(%s & bpf_htonl(0x%08x)) == bpf_htonl(0x%08x) /* ",
+			field, c->mask, c->net);
 	put_ipv4(out, c->net);
 	strbuf_printf(out, "/%u */", c->plen);
 	*sep = next_sep;
@@ -119,7 +122,8 @@ static void put_addr_cond(struct strbuf *out, const char *field,
 
 static bool needs_ports(const struct xlb_rule *r)
 {
-	return r->sport.set || r->dport.set || r->verdict == XLB_VERDICT_REWRITE;
+	return r->sport.set || r->dport.set ||
+	       r->verdict == XLB_VERDICT_REWRITE;
 }
 
 static bool has_pre_condition(const struct xlb_rule *r)
@@ -154,11 +158,11 @@ static void put_port_condition(struct strbuf *out, const struct xlb_rule *r,
 {
 	strbuf_puts(out, "p->l4");
 	if (r->sport.set)
-		strbuf_printf(out, " &&\n%s    p->sport == bpf_htons(%u)", indent,
-			      r->sport.port);
+		strbuf_printf(out, " &&\n%s    p->sport == bpf_htons(%u)",
+			      indent, r->sport.port);
 	if (r->dport.set)
-		strbuf_printf(out, " &&\n%s    p->dport == bpf_htons(%u)", indent,
-			      r->dport.port);
+		strbuf_printf(out, " &&\n%s    p->dport == bpf_htons(%u)",
+			      indent, r->dport.port);
 }
 
 static void put_backend_table(struct strbuf *out, const struct xlb_ruleset *rs,
@@ -167,8 +171,9 @@ static void put_backend_table(struct strbuf *out, const struct xlb_ruleset *rs,
 	size_t i;
 
 	put_rule_comment(out, rs, r, "");
-	strbuf_printf(out, "static const __u16 xlb_r%u_ports[%zu] XLB_RODATA = {", r->index,
-		      r->nbackends);
+	strbuf_printf(out,
+		      "static const __u16 xlb_r%u_ports[%zu] XLB_RODATA = {",
+		      r->index, r->nbackends);
 	for (i = 0; i < r->nbackends; i++) {
 		if (i % 8 == 0)
 			strbuf_puts(out, "\n\t");
@@ -185,13 +190,19 @@ static void put_action(struct strbuf *out, const struct xlb_rule *r,
 {
 	if (r->verdict == XLB_VERDICT_REWRITE) {
 		if (r->select == XLB_SELECT_RR)
-			strbuf_printf(out, "%s__u32 i = xlb_rr_next(%u, %zu); /* round robin */\n\n",
-				      in, r->rr_slot, r->nbackends);
+			strbuf_printf(
+				out,
+				"%s__u32 i = xlb_rr_next(%u, %zu); /* round robin */\n\n",
+				in, r->rr_slot, r->nbackends);
 		else
-			strbuf_printf(out, "%s__u32 i = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n\n",
-				      in, r->nbackends);
-		strbuf_printf(out, "%sxlb_set_dport(p, bpf_htons(xlb_r%u_ports[i]));\n",
-			      in, r->index);
+			strbuf_printf(
+				out,
+				"%s__u32 i = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n\n",
+				in, r->nbackends);
+		strbuf_printf(
+			out,
+			"%sxlb_set_dport(p, bpf_htons(xlb_r%u_ports[i]));\n",
+			in, r->index);
 	}
 	strbuf_printf(out, "%sslot = %u;\n", in, r->index);
 	strbuf_printf(out, "%saction = %s;\n", in,
@@ -240,7 +251,9 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 	put_comment_text(out, rs->src->path);
 	strbuf_puts(out, "; do not edit. */\n\n");
 
-	strbuf_puts(out, "/* What this ruleset needs from the frame in bpf-templates/. */\n");
+	strbuf_puts(
+		out,
+		"/* What this ruleset needs from the frame in bpf-templates/. */\n");
 	strbuf_printf(out, "#define XLB_NRULES %zu\n", rs->nrules);
 	strbuf_printf(out, "#define XLB_NRR %u\n", rs->nrr);
 	strbuf_printf(out, "#define XLB_PARSE_UDP %d\n", rs->need_udp);
@@ -256,7 +269,9 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 	/* One exit that counts: each rule only picks its slot and action, so
 	 * the program grows by a compare and a jump per rule. */
 	strbuf_puts(out, "/* First match wins: the rules in file order. */\n");
-	strbuf_puts(out, "static __always_inline int xlb_rules(struct xlb_pkt *p)\n{\n");
+	strbuf_puts(
+		out,
+		"static __always_inline int xlb_rules(struct xlb_pkt *p)\n{\n");
 	strbuf_puts(out, "\t__u32 slot;\n\tint action;\n\n");
 	for (r = rs->rules; r; r = r->next)
 		put_rule(out, rs, r);
@@ -266,12 +281,16 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 	strbuf_printf(out, "\taction = %s;\n",
 		      rs->def == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
 	if (rs->need_udp || rs->need_tcp)
-		strbuf_puts(out, "\tgoto out;\n"
-				 "malformed:\n"
-				 "\t/* a truncated UDP or TCP header: pass it untouched */\n"
-				 "\tslot = XLB_CTR_MALFORMED(XLB_NRULES);\n"
-				 "\taction = XDP_PASS;\n");
-	strbuf_puts(out, "out:\n\txlb_count(slot, p->len);\n\treturn action;\n}\n\n");
+		strbuf_puts(
+			out,
+			"\tgoto out;\n"
+			"malformed:\n"
+			"\t/* a truncated UDP or TCP header: pass it untouched */\n"
+			"\tslot = XLB_CTR_MALFORMED(XLB_NRULES);\n"
+			"\taction = XDP_PASS;\n");
+	strbuf_puts(
+		out,
+		"out:\n\txlb_count(slot, p->len);\n\treturn action;\n}\n\n");
 
 	strbuf_puts(out,
 		    "SEC(\"xdp\")\n"

@@ -160,7 +160,8 @@ static int run(char *const argv[], bool verbose)
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			errorf("waiting for '%s': %s", argv[0], strerror(errno));
+			errorf("waiting for '%s': %s", argv[0],
+			       strerror(errno));
 			return -1;
 		}
 	}
@@ -200,13 +201,15 @@ static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
 		tmpdir = xasprintf("%s/xlbc.XXXXXX", t && *t ? t : "/tmp");
 	}
 	if (!mkdtemp(tmpdir)) {
-		errorf("cannot create a temporary directory: %s", strerror(errno));
+		errorf("cannot create a temporary directory: %s",
+		       strerror(errno));
 		free(tmpdir);
 		tmpdir = NULL;
 		goto out;
 	}
 	base = basename(input);
-	cfile = xasprintf("%s/%s.c", tmpdir, *base && *base != '.' ? base : "rules");
+	cfile = xasprintf("%s/%s.c", tmpdir,
+			  *base && *base != '.' ? base : "rules");
 	fd = open(cfile, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0 || write_all(fd, c->buf, c->len) < 0 || close(fd) < 0) {
 		errorf("cannot write '%s': %s", cfile, strerror(errno));

@@ -7,10 +7,10 @@
 
 struct xlbc_opts {
 	const char *input;
-	const char *output;  /* -o: the BPF object */
-	const char *emit_c;  /* -S: the generated C ("-" for stdout) */
-	bool check_only;     /* --check */
-	bool verbose;        /* -v: show the clang command */
+	const char *output; /* -o: the BPF object */
+	const char *emit_c; /* -S: the generated C ("-" for stdout) */
+	bool check_only;    /* --check */
+	bool verbose;	    /* -v: show the clang command */
 };
 
 /* Compile as the options say; returns the exit status (0 or 1). */

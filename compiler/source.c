@@ -20,8 +20,8 @@ static void index_lines(struct xlb_source *src)
 			continue;
 		if (src->nlines == cap) {
 			cap *= 2;
-			src->lines = xrealloc(src->lines,
-					      cap * sizeof(*src->lines));
+			src->lines =
+				xrealloc(src->lines, cap * sizeof(*src->lines));
 		}
 		src->lines[src->nlines++] = i + 1;
 	}

@@ -17,10 +17,10 @@ struct xlb_loc {
 };
 
 struct xlb_source {
-	char *path;       /* as named by the user */
-	char *text;       /* contents, NUL-terminated (may contain NULs) */
+	char *path; /* as named by the user */
+	char *text; /* contents, NUL-terminated (may contain NULs) */
 	size_t len;
-	size_t *lines;    /* offset of the start of each line */
+	size_t *lines; /* offset of the start of each line */
 	size_t nlines;
 };
 

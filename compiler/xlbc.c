@@ -24,7 +24,8 @@ static void usage(FILE *out)
 	      "standard error as FILE:LINE:COL: error: MESSAGE; on any error the\n"
 	      "exit status is 1 and no output file is created or replaced.\n"
 	      "\n"
-	      "Environment: XLB_TEMPLATE_DIR (BPF templates, default " XLB_TEMPLATE_DIR "),\n"
+	      "Environment: XLB_TEMPLATE_DIR (BPF templates, default " XLB_TEMPLATE_DIR
+	      "),\n"
 	      "XLB_CLANG (the clang to run, default " XLB_CLANG ").\n"
 	      "See xlbc(1) and xlb-rules(5).\n",
 	      out);
@@ -65,12 +66,14 @@ int main(int argc, char **argv)
 			printf("xlbc (xlb) %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
-			fputs("Try 'xlbc --help' for more information.\n", stderr);
+			fputs("Try 'xlbc --help' for more information.\n",
+			      stderr);
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "xlbc: %s\nTry 'xlbc --help' for more information.\n",
+		fprintf(stderr,
+			"xlbc: %s\nTry 'xlbc --help' for more information.\n",
 			optind == argc ? "no rules file given"
 				       : "only one rules file may be given");
 		return 2;

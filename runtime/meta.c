@@ -161,7 +161,8 @@ int xlb_meta_from_object(struct bpf_object *obj, const char *path,
 	}
 	if (xlb_meta_parse(blob, size, m, &why) < 0) {
 		pr_warn("'%s' is not an xlbc object (%s); compile a rules file "
-			"with xlbc to get one\n", path, why);
+			"with xlbc to get one\n",
+			path, why);
 		return -EINVAL;
 	}
 	if (m->abi != XLB_ABI_VERSION) {
@@ -203,7 +204,8 @@ struct bpf_object *xlb_object_open(const char *path, struct xlb_meta *m)
 	if (!obj) {
 		err = errno;
 		if (access(path, R_OK) < 0)
-			pr_warn("cannot open '%s': %s\n", path, strerror(errno));
+			pr_warn("cannot open '%s': %s\n", path,
+				strerror(errno));
 		else
 			pr_warn("cannot open '%s' as a BPF object: %s; is it one built "
 				"by xlbc? Run with -vv for libbpf's reasons\n",
@@ -217,7 +219,8 @@ struct bpf_object *xlb_object_open(const char *path, struct xlb_meta *m)
 		errno = -err;
 		return NULL;
 	}
-	bpf_program__set_type(bpf_object__find_program_by_name(obj, XLB_PROG_NAME),
+	bpf_program__set_type(bpf_object__find_program_by_name(obj,
+							       XLB_PROG_NAME),
 			      BPF_PROG_TYPE_XDP);
 	return obj;
 }

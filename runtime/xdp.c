@@ -150,7 +150,8 @@ int xlb_attached_open(int ifindex, struct xlb_attached *a)
 		    minfo.type == BPF_MAP_TYPE_PERCPU_ARRAY &&
 		    minfo.value_size == sizeof(struct xlb_counter)) {
 			a->stats_fd = fd;
-		} else if (a->meta_fd < 0 && !strcmp(minfo.name, XLB_META_MAP) &&
+		} else if (a->meta_fd < 0 &&
+			   !strcmp(minfo.name, XLB_META_MAP) &&
 			   read_meta(fd, &minfo, &a->meta) == 0) {
 			a->meta_fd = fd;
 		} else {
@@ -251,7 +252,8 @@ void xlb_pin_dir(const char *ifname, char *buf, size_t len)
 		closedir(d);
 	/* PID 1's namespace may be unreadable (containers): then this one
 	 * counts as the initial namespace */
-	if (stat("/proc/1/ns/net", &other) == 0 && other.st_ino != self.st_ino) {
+	if (stat("/proc/1/ns/net", &other) == 0 &&
+	    other.st_ino != self.st_ino) {
 		snprintf(buf, len, BPFFS "/xlb/netns/%lu/%s",
 			 (unsigned long)self.st_ino, ifname);
 		return;

@@ -19,11 +19,11 @@ enum xlb_xdp_mode {
 };
 
 struct xlb_attached {
-	__u32 prog_id;          /* 0: nothing attached */
+	__u32 prog_id; /* 0: nothing attached */
 	enum xlb_xdp_mode mode;
 	char prog_name[16];
-	int prog_fd;            /* -1 unless opened */
-	int is_xlb;             /* has xlb metadata and counters */
+	int prog_fd; /* -1 unless opened */
+	int is_xlb;  /* has xlb metadata and counters */
 	int stats_fd;
 	int meta_fd;
 	struct xlb_meta meta;

@@ -85,8 +85,9 @@ static void print_verifier_tail(const char *log)
 	if (*p == '\n')
 		p++;
 	if (end > p)
-		fprintf(stderr, "--- last lines of the verifier log ---\n%.*s\n"
-				"--- end of verifier log ---\n",
+		fprintf(stderr,
+			"--- last lines of the verifier log ---\n%.*s\n"
+			"--- end of verifier log ---\n",
 			(int)(end - p), p);
 }
 
@@ -157,7 +158,8 @@ static void pin_all(const char *ifname, int prog_fd, int stats_fd, int meta_fd)
 	xlb_pin_dir(ifname, dir, sizeof(dir));
 	if (mkdir_parents(dir) < 0) {
 		pr_warn("warning: cannot create %s: %s; the program is attached "
-			"but not pinned\n", dir, strerror(errno));
+			"but not pinned\n",
+			dir, strerror(errno));
 		return;
 	}
 	if (pin_one(prog_fd, dir, "prog") || pin_one(stats_fd, dir, "stats") ||
@@ -191,7 +193,8 @@ static int do_detach(const struct options *o, int ifindex)
 		goto out;
 	}
 	if (!cur.prog_id) {
-		pr_warn("%s has no XDP program; nothing to detach\n", o->ifname);
+		pr_warn("%s has no XDP program; nothing to detach\n",
+			o->ifname);
 		unpin_all(o->ifname);
 		goto out;
 	}
@@ -200,8 +203,8 @@ static int do_detach(const struct options *o, int ifindex)
 		goto out;
 	}
 	aopts.old_prog_fd = cur.prog_fd;
-	err = bpf_xdp_detach(ifindex, xlb_mode_flag(cur.mode) | XDP_FLAGS_REPLACE,
-			     &aopts);
+	err = bpf_xdp_detach(
+		ifindex, xlb_mode_flag(cur.mode) | XDP_FLAGS_REPLACE, &aopts);
 	if (err) {
 		if (!not_root_hint(err))
 			pr_warn("cannot detach the XDP program from %s: %s\n",
@@ -249,21 +252,23 @@ static int attach(const struct options *o, int ifindex, int prog_fd,
 	err = bpf_xdp_attach(ifindex, prog_fd,
 			     xlb_mode_flag(*mode) | XDP_FLAGS_UPDATE_IF_NOEXIST,
 			     NULL);
-	if (err && o->mode == XLB_MODE_NONE && err != -EPERM && err != -EEXIST &&
-	    err != -EBUSY) {
+	if (err && o->mode == XLB_MODE_NONE && err != -EPERM &&
+	    err != -EEXIST && err != -EBUSY) {
 		pr_warn("warning: native XDP is not available on %s (%s); "
 			"attaching in generic mode, which is slower. Use --mode "
 			"native to insist\n",
 			o->ifname, strerror(-err));
 		*mode = XLB_MODE_GENERIC;
 		err = bpf_xdp_attach(ifindex, prog_fd,
-				     xlb_mode_flag(*mode) | XDP_FLAGS_UPDATE_IF_NOEXIST,
+				     xlb_mode_flag(*mode) |
+					     XDP_FLAGS_UPDATE_IF_NOEXIST,
 				     NULL);
 	}
 	if (err && !not_root_hint(err)) {
 		if (err == -EEXIST || err == -EBUSY)
 			pr_warn("%s got an XDP program while xlb-load was working; "
-				"run xlb-load again\n", o->ifname);
+				"run xlb-load again\n",
+				o->ifname);
 		else if (o->mode == XLB_MODE_NATIVE)
 			pr_warn("cannot attach in native mode to %s: %s; the driver "
 				"may not support XDP, try --mode generic\n",
@@ -279,7 +284,9 @@ static int do_load(const struct options *o, int ifindex)
 {
 	struct bpf_object *obj = NULL;
 	struct bpf_program *prog;
-	struct xlb_attached cur = { .prog_fd = -1, .stats_fd = -1, .meta_fd = -1 };
+	struct xlb_attached cur = { .prog_fd = -1,
+				    .stats_fd = -1,
+				    .meta_fd = -1 };
 	struct xlb_meta meta = { 0 };
 	enum xlb_xdp_mode mode = XLB_MODE_NONE;
 	char *log = NULL;
@@ -306,7 +313,8 @@ static int do_load(const struct options *o, int ifindex)
 		goto out;
 	}
 	prog_fd = bpf_program__fd(prog);
-	stats_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, XLB_STATS_MAP));
+	stats_fd =
+		bpf_map__fd(bpf_object__find_map_by_name(obj, XLB_STATS_MAP));
 	meta_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, XLB_META_MAP));
 	/* The program never reads its metadata: bind it, so that anyone can
 	 * find it from the attached program. */
@@ -372,7 +380,8 @@ int main(int argc, char **argv)
 		case 'm':
 			if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
 				o.mode = XLB_MODE_NATIVE;
-			else if (!strcmp(optarg, "generic") || !strcmp(optarg, "skb"))
+			else if (!strcmp(optarg, "generic") ||
+				 !strcmp(optarg, "skb"))
 				o.mode = XLB_MODE_GENERIC;
 			else {
 				pr_warn("unknown mode '%s': use native or generic\n",
@@ -399,14 +408,17 @@ int main(int argc, char **argv)
 			printf("xlb-load (xlb) %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
-			fputs("Try 'xlb-load --help' for more information.\n", stderr);
+			fputs("Try 'xlb-load --help' for more information.\n",
+			      stderr);
 			return 2;
 		}
 	}
 	if (argc - optind != (o.detach ? 1 : 2)) {
-		fprintf(stderr, "xlb-load: %s\nTry 'xlb-load --help' for more information.\n",
-			o.detach ? "-d takes one interface name"
-				 : "an object and an interface name are needed");
+		fprintf(stderr,
+			"xlb-load: %s\nTry 'xlb-load --help' for more information.\n",
+			o.detach
+				? "-d takes one interface name"
+				: "an object and an interface name are needed");
 		return 2;
 	}
 	if (!o.detach)
@@ -417,7 +429,8 @@ int main(int argc, char **argv)
 	ifindex = (int)if_nametoindex(o.ifname);
 	if (!ifindex) {
 		pr_warn("no such interface '%s' in this network namespace; "
-			"see 'ip link'\n", o.ifname);
+			"see 'ip link'\n",
+			o.ifname);
 		return 1;
 	}
 	return o.detach ? do_detach(&o, ifindex) : do_load(&o, ifindex);

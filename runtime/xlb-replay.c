@@ -132,7 +132,8 @@ static int load(struct replay *r, struct bpf_object **objp)
 		return err;
 	}
 	r->prog_fd = bpf_program__fd(prog);
-	r->stats_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, XLB_STATS_MAP));
+	r->stats_fd =
+		bpf_map__fd(bpf_object__find_map_by_name(obj, XLB_STATS_MAP));
 	r->nslots = XLB_NCOUNTERS(r->meta.nrules);
 	r->before = calloc(r->nslots, sizeof(*r->before));
 	r->after = calloc(r->nslots, sizeof(*r->after));
@@ -166,7 +167,8 @@ static void report(const struct replay *r, unsigned long n, const char *action,
 		   int slot, int modified)
 {
 	const struct xlb_meta *m = &r->meta;
-	const char *kind = slot < 0 ? "unknown" : xlb_meta_slot_kind(m, (unsigned int)slot);
+	const char *kind = slot < 0 ? "unknown"
+				    : xlb_meta_slot_kind(m, (unsigned int)slot);
 
 	if (r->json) {
 		printf("{\"packet\":%lu,\"action\":\"%s\",\"by\":", n, action);
@@ -245,8 +247,8 @@ static int replay(struct replay *r)
 		sprintf(tmp, "%s.XXXXXX", r->output);
 		fd = mkstemp(tmp);
 		if (fd < 0) {
-			pr_warn("cannot create a file beside '%s': %s\n", r->output,
-				strerror(errno));
+			pr_warn("cannot create a file beside '%s': %s\n",
+				r->output, strerror(errno));
 			free(tmp);
 			tmp = NULL;
 			goto out;
@@ -257,12 +259,14 @@ static int replay(struct replay *r)
 
 			umask(mask);
 			if (fchmod(fd, 0666 & ~mask) < 0)
-				pr_debug("cannot chmod %s: %s\n", tmp, strerror(errno));
+				pr_debug("cannot chmod %s: %s\n", tmp,
+					 strerror(errno));
 		}
 		close(fd);
 		dump = pcap_dump_open(dead, tmp);
 		if (!dump) {
-			pr_warn("cannot write '%s': %s\n", r->output, pcap_geterr(dead));
+			pr_warn("cannot write '%s': %s\n", r->output,
+				pcap_geterr(dead));
 			goto out;
 		}
 	}
@@ -281,14 +285,16 @@ static int replay(struct replay *r)
 
 		n++;
 		if (hdr->caplen < ETH_HLEN) {
-			report_skipped(r, n, "frame shorter than an Ethernet header");
+			report_skipped(r, n,
+				       "frame shorter than an Ethernet header");
 			r->counts[6]++;
 			continue;
 		}
 		if (bpf_prog_test_run_opts(r->prog_fd, &topts)) {
 			char why[128];
 
-			snprintf(why, sizeof(why), "the kernel would not run it: %s",
+			snprintf(why, sizeof(why),
+				 "the kernel would not run it: %s",
 				 strerror(errno));
 			report_skipped(r, n, why);
 			r->counts[6]++;
@@ -300,7 +306,8 @@ static int replay(struct replay *r)
 		modified = topts.data_size_out != hdr->caplen ||
 			   memcmp(out, data, hdr->caplen) != 0;
 		report(r, n, action, slot, modified);
-		if (dump && topts.retval != XDP_DROP && topts.retval != XDP_ABORTED) {
+		if (dump && topts.retval != XDP_DROP &&
+		    topts.retval != XDP_ABORTED) {
 			struct pcap_pkthdr oh = *hdr;
 
 			oh.caplen = topts.data_size_out;
@@ -309,8 +316,8 @@ static int replay(struct replay *r)
 		}
 	}
 	if (rc == -1) {
-		pr_warn("error reading '%s' after packet %lu: %s\n", r->input, n,
-			pcap_geterr(in));
+		pr_warn("error reading '%s' after packet %lu: %s\n", r->input,
+			n, pcap_geterr(in));
 		goto out;
 	}
 	if (dump) {
@@ -321,7 +328,8 @@ static int replay(struct replay *r)
 		pcap_dump_close(dump);
 		dump = NULL;
 		if (rename(tmp, r->output) < 0) {
-			pr_warn("cannot write '%s': %s\n", r->output, strerror(errno));
+			pr_warn("cannot write '%s': %s\n", r->output,
+				strerror(errno));
 			goto out;
 		}
 		free(tmp);
@@ -329,10 +337,10 @@ static int replay(struct replay *r)
 	}
 	if (!r->json)
 		printf("%lu packets: %lu pass, %lu drop, %lu tx, %lu redirect, "
-		       "%lu aborted, %lu skipped\n", n, r->counts[XDP_PASS],
-		       r->counts[XDP_DROP], r->counts[XDP_TX],
-		       r->counts[XDP_REDIRECT], r->counts[XDP_ABORTED],
-		       r->counts[6]);
+		       "%lu aborted, %lu skipped\n",
+		       n, r->counts[XDP_PASS], r->counts[XDP_DROP],
+		       r->counts[XDP_TX], r->counts[XDP_REDIRECT],
+		       r->counts[XDP_ABORTED], r->counts[6]);
 	err = 0;
 out:
 	if (dump)
@@ -381,13 +389,15 @@ int main(int argc, char **argv)
 			printf("xlb-replay (xlb) %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
-			fputs("Try 'xlb-replay --help' for more information.\n", stderr);
+			fputs("Try 'xlb-replay --help' for more information.\n",
+			      stderr);
 			return 2;
 		}
 	}
 	if (argc - optind != 2) {
 		fputs("xlb-replay: an object and a capture are needed\n"
-		      "Try 'xlb-replay --help' for more information.\n", stderr);
+		      "Try 'xlb-replay --help' for more information.\n",
+		      stderr);
 		return 2;
 	}
 	r.object = argv[optind];

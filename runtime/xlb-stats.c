@@ -37,7 +37,8 @@ static void print_json_counter(const char *name, const struct xlb_counter *c,
 			       int comma)
 {
 	printf("%s\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
-	       comma ? "," : "", name, (uint64_t)c->packets, (uint64_t)c->bytes);
+	       comma ? "," : "", name, (uint64_t)c->packets,
+	       (uint64_t)c->bytes);
 }
 
 static void print_json(const char *ifname, const struct xlb_attached *a,
@@ -55,7 +56,8 @@ static void print_json(const char *ifname, const struct xlb_attached *a,
 	for (i = 0; i < n; i++) {
 		printf("%s{\"index\":%u,\"rule\":", i ? "," : "", i);
 		json_string(stdout, m->rules[i].text);
-		printf(",\"line\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+		printf(",\"line\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+		       "}",
 		       m->rules[i].line, (uint64_t)c[i].packets,
 		       (uint64_t)c[i].bytes);
 	}
@@ -89,13 +91,16 @@ static void print_text(const char *ifname, const struct xlb_attached *a,
 		       (uint64_t)c[XLB_CTR_DEFAULT(n)].bytes, src,
 		       m->default_line, m->default_action);
 	else
-		printf("%14" PRIu64 " %16" PRIu64 "  default %s (no rule matched)\n",
+		printf("%14" PRIu64 " %16" PRIu64
+		       "  default %s (no rule matched)\n",
 		       (uint64_t)c[XLB_CTR_DEFAULT(n)].packets,
-		       (uint64_t)c[XLB_CTR_DEFAULT(n)].bytes, m->default_action);
+		       (uint64_t)c[XLB_CTR_DEFAULT(n)].bytes,
+		       m->default_action);
 	printf("%14" PRIu64 " %16" PRIu64 "  non-ip (not IPv4: passed)\n",
 	       (uint64_t)c[XLB_CTR_NONIP(n)].packets,
 	       (uint64_t)c[XLB_CTR_NONIP(n)].bytes);
-	printf("%14" PRIu64 " %16" PRIu64 "  malformed (truncated or invalid: passed)\n",
+	printf("%14" PRIu64 " %16" PRIu64
+	       "  malformed (truncated or invalid: passed)\n",
 	       (uint64_t)c[XLB_CTR_MALFORMED(n)].packets,
 	       (uint64_t)c[XLB_CTR_MALFORMED(n)].bytes);
 }
@@ -130,13 +135,15 @@ int main(int argc, char **argv)
 			printf("xlb-stats (xlb) %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
-			fputs("Try 'xlb-stats --help' for more information.\n", stderr);
+			fputs("Try 'xlb-stats --help' for more information.\n",
+			      stderr);
 			return 2;
 		}
 	}
 	if (argc - optind != 1) {
 		fputs("xlb-stats: one interface name is needed\n"
-		      "Try 'xlb-stats --help' for more information.\n", stderr);
+		      "Try 'xlb-stats --help' for more information.\n",
+		      stderr);
 		return 2;
 	}
 	ifname = argv[optind];
@@ -145,7 +152,8 @@ int main(int argc, char **argv)
 	ifindex = (int)if_nametoindex(ifname);
 	if (!ifindex) {
 		pr_warn("no such interface '%s' in this network namespace; "
-			"see 'ip link'\n", ifname);
+			"see 'ip link'\n",
+			ifname);
 		return 1;
 	}
 	err = xlb_attached_open(ifindex, &a);
@@ -155,13 +163,14 @@ int main(int argc, char **argv)
 				"xlb-stats needs root (CAP_SYS_ADMIN, to open the program by id)\n",
 				ifname);
 		else
-			pr_warn("cannot query the XDP program of %s: %s\n", ifname,
-				strerror(-err));
+			pr_warn("cannot query the XDP program of %s: %s\n",
+				ifname, strerror(-err));
 		goto out;
 	}
 	if (!a.prog_id) {
 		pr_warn("%s has no XDP program; attach one with "
-			"'xlb-load OBJECT %s'\n", ifname, ifname);
+			"'xlb-load OBJECT %s'\n",
+			ifname, ifname);
 		goto out;
 	}
 	if (!a.is_xlb) {

@@ -11,7 +11,8 @@ void plan(int n);
 void skip_all(const char *fmt, ...) TAP_PRINTF(1, 2);
 /* Each returns its verdict (1 ok, 0 not ok). */
 int ok(int cond, const char *fmt, ...) TAP_PRINTF(2, 3);
-int is_int(long long got, long long want, const char *fmt, ...) TAP_PRINTF(3, 4);
+int is_int(long long got, long long want, const char *fmt, ...)
+	TAP_PRINTF(3, 4);
 int is_string(const char *got, const char *want, const char *fmt, ...)
 	TAP_PRINTF(3, 4);
 void diag(const char *fmt, ...) TAP_PRINTF(1, 2);

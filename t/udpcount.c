@@ -56,7 +56,7 @@ static bool verbose;
 static volatile sig_atomic_t stop_signal;
 
 __attribute__((format(printf, 1, 0))) static void vpr(const char *fmt,
-							 va_list ap)
+						      va_list ap)
 {
 	fprintf(stderr, "%s: ", prog);
 	vfprintf(stderr, fmt, ap);
@@ -227,7 +227,8 @@ static int write_ready_file(const char *path)
 		return -1;
 	}
 	if (rename(tmp, path)) {
-		pr_err("cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		pr_err("cannot rename %s to %s: %s", tmp, path,
+		       strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
@@ -335,7 +336,8 @@ static int cmd_recv(int argc, char **argv)
 		case 'T':
 			if (parse_seconds(optarg,
 					  opt == 't' ? &idle_ms : &limit_ms)) {
-				pr_err("invalid number of seconds '%s'", optarg);
+				pr_err("invalid number of seconds '%s'",
+				       optarg);
 				return 2;
 			}
 			break;
@@ -403,7 +405,8 @@ static int cmd_recv(int argc, char **argv)
 			int64_t left = start + limit_ms - now;
 
 			if (left <= 0) {
-				pr_info("stopping: %d ms have passed", limit_ms);
+				pr_info("stopping: %d ms have passed",
+					limit_ms);
 				break;
 			}
 			if (timeout < 0 || left < timeout)
@@ -586,8 +589,8 @@ static int cmd_send(int argc, char **argv)
 		len = snprintf(buf, size + 1, PAYLOAD_MAGIC "%lu\n", seq);
 		if ((unsigned long)len < size)
 			memset(buf + len, '.', size - len);
-		if (sendto(fd, buf, size, 0, (struct sockaddr *)&dst,
-			   dst_len) < 0) {
+		if (sendto(fd, buf, size, 0, (struct sockaddr *)&dst, dst_len) <
+		    0) {
 			if (errno == EINTR) {
 				seq--;
 				continue;
@@ -621,8 +624,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "recv") || !strcmp(argv[1], "send")) {
 		/* getopt sees "udpcount recv ..." as its argv. */
 		optind = 1;
-		return argv[1][0] == 'r' ? cmd_recv(argc - 1, argv + 1) :
-					   cmd_send(argc - 1, argv + 1);
+		return argv[1][0] == 'r' ? cmd_recv(argc - 1, argv + 1)
+					 : cmd_send(argc - 1, argv + 1);
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);

@@ -42,17 +42,21 @@ int main(void)
 	xlb_source_init_text(&src, "r.conf", "a b\r\n\tudpp x\nlast", 17);
 	is_int((long long)src.nlines, 3, "three lines");
 	line = xlb_source_line(&src, 1, &len);
-	ok(line && len == 3 && !memcmp(line, "a b", 3), "CR before LF is not part of the line");
+	ok(line && len == 3 && !memcmp(line, "a b", 3),
+	   "CR before LF is not part of the line");
 	line = xlb_source_line(&src, 3, &len);
-	ok(line && len == 4 && !memcmp(line, "last", 4), "last line without newline");
-	ok(xlb_source_line(&src, 4, &len) == NULL && xlb_source_line(&src, 0, &len) == NULL,
+	ok(line && len == 4 && !memcmp(line, "last", 4),
+	   "last line without newline");
+	ok(xlb_source_line(&src, 4, &len) == NULL &&
+		   xlb_source_line(&src, 0, &len) == NULL,
 	   "lines out of range are NULL");
 
 	xlb_diags_init(&d, &src);
 	l = loc(2, 2, 5);
 	xlb_error(&d, &l, "unknown word '%s'", "udpp");
 	out = render(&d);
-	is_string(out, "r.conf:2:2: error: unknown word 'udpp'\n\tudpp x\n\t^~~~\n",
+	is_string(out,
+		  "r.conf:2:2: error: unknown word 'udpp'\n\tudpp x\n\t^~~~\n",
 		  "error with caret and tilde, tab kept for alignment");
 	free(out);
 	is_int(d.nerrors, 1, "one error counted");
@@ -72,7 +76,8 @@ int main(void)
 	xlb_diags_init(&d, &src);
 	for (i = 0; i < XLB_MAX_ERRORS + 10; i++)
 		xlb_error(&d, NULL, "e%d", i);
-	is_int((long long)d.n, XLB_MAX_ERRORS, "errors past the cap are not kept");
+	is_int((long long)d.n, XLB_MAX_ERRORS,
+	       "errors past the cap are not kept");
 	out = render(&d);
 	ok(strstr(out, "too many errors (60)") != NULL, "the cap is reported");
 	free(out);

@@ -49,11 +49,38 @@ static const struct xlb_rule *nth(const struct result *r, unsigned int n)
 static void random_storm(void)
 {
 	static const char *const pieces[] = {
-		"udp", "tcp", "icmp", "src", "dst", "port", "drop", "pass",
-		"default", "->", ";", ",", "/", "1.1.1.1", "10.0.0.0", "8",
-		"65536", "9875", "round-robin", "hash", "#c\n", "\n", " ",
-		"\t", "udpp", "@", "\xff", "1.2.3", "99999999999999999999999",
-		"-", ">", "\0",
+		"udp",
+		"tcp",
+		"icmp",
+		"src",
+		"dst",
+		"port",
+		"drop",
+		"pass",
+		"default",
+		"->",
+		";",
+		",",
+		"/",
+		"1.1.1.1",
+		"10.0.0.0",
+		"8",
+		"65536",
+		"9875",
+		"round-robin",
+		"hash",
+		"#c\n",
+		"\n",
+		" ",
+		"\t",
+		"udpp",
+		"@",
+		"\xff",
+		"1.2.3",
+		"99999999999999999999999",
+		"-",
+		">",
+		"\0",
 	};
 	unsigned int seed = 12345, i, j;
 	int crashes = 0;
@@ -99,7 +126,8 @@ static void random_storm(void)
 		}
 		done(&r);
 	}
-	ok(crashes == 0, "3000 random inputs parse, check and generate without a fault");
+	ok(crashes == 0,
+	   "3000 random inputs parse, check and generate without a fault");
 }
 
 int main(void)
@@ -110,20 +138,24 @@ int main(void)
 	plan(27);
 
 	run(&r, "udp port 9875 -> 9876,9877,9878; drop src 1.1.1.1");
-	ok(r.parsed == 0 && r.checked == 0, "the design card's one-liner compiles");
+	ok(r.parsed == 0 && r.checked == 0,
+	   "the design card's one-liner compiles");
 	is_int((long long)r.rs.nrules, 2, "two rules");
 	x = nth(&r, 0);
-	is_string(x->text, "udp port 9875 -> 9876,9877,9878", "rule text as written");
+	is_string(x->text, "udp port 9875 -> 9876,9877,9878",
+		  "rule text as written");
 	is_int(x->select, XLB_SELECT_RR, "UDP defaults to round robin");
 	is_int((long long)x->nbackends, 3, "three backends");
 	x = nth(&r, 1);
 	is_int(x->loc.first_column, 34, "second rule starts at column 34");
-	ok(x->verdict == XLB_VERDICT_DROP && x->src.set && x->src.net == 0x01010101 &&
-	   x->src.plen == 32, "drop src 1.1.1.1 normalised");
+	ok(x->verdict == XLB_VERDICT_DROP && x->src.set &&
+		   x->src.net == 0x01010101 && x->src.plen == 32,
+	   "drop src 1.1.1.1 normalised");
 	ok(r.rs.need_udp && !r.rs.need_tcp, "only UDP headers are parsed");
 	done(&r);
 
-	run(&r, "tcp dst 10.1.0.0/16\n  # comment\n  port 80 -> 8080, 8081;\ndefault drop;");
+	run(&r,
+	    "tcp dst 10.1.0.0/16\n  # comment\n  port 80 -> 8080, 8081;\ndefault drop;");
 	ok(r.parsed == 0 && r.checked == 0, "multi-line rule with a comment");
 	x = nth(&r, 0);
 	is_string(x->text, "tcp dst 10.1.0.0/16 port 80 -> 8080, 8081",
@@ -145,7 +177,8 @@ int main(void)
 	done(&r);
 
 	run(&r, "");
-	ok(r.parsed == 0 && r.checked == 0 && r.rs.nrules == 0, "an empty file is a ruleset");
+	ok(r.parsed == 0 && r.checked == 0 && r.rs.nrules == 0,
+	   "an empty file is a ruleset");
 	done(&r);
 
 	run(&r, ";;drop src 2.2.2.2;;");
@@ -154,24 +187,30 @@ int main(void)
 
 	run(&r, "udpp port 1 -> 2;\ndrop src 1.1.1.1;\ntcp port 99999 drop;\n");
 	is_int(r.d.nerrors, 2, "a syntax error and a range error in one run");
-	ok(strstr(r.d.v[0].msg, "did you mean 'udp'") != NULL, "a hint for a misspelt keyword");
+	ok(strstr(r.d.v[0].msg, "did you mean 'udp'") != NULL,
+	   "a hint for a misspelt keyword");
 	done(&r);
 
 	run(&r, "udpp 1;\ndrop src 1.1.1;\ntcp tcp drop\n");
-	is_int(r.d.nerrors, 3, "recovery after ';' reaches the statements after a syntax error");
+	is_int(r.d.nerrors, 3,
+	       "recovery after ';' reaches the statements after a syntax error");
 	done(&r);
 
 	run(&r, "drop src 1.1.1.1\ndrop src 2.2.2.2;");
 	ok(r.d.nerrors == 1 && strstr(r.d.v[0].msg, "missing ';'") &&
-	   r.d.v[0].loc.first_line == 1, "a forgotten ';' is reported on its line");
+		   r.d.v[0].loc.first_line == 1,
+	   "a forgotten ';' is reported on its line");
 	done(&r);
 
-	run(&r, "drop src 256.1.1.1; drop dst 1.1.1.1/33; tcp port 70000 drop; udp -> 0");
+	run(&r,
+	    "drop src 256.1.1.1; drop dst 1.1.1.1/33; tcp port 70000 drop; udp -> 0");
 	is_int(r.d.nerrors, 4, "checker reports every error in one run");
 	done(&r);
 
-	run(&r, "icmp port 1 drop; port 1 -> 2; udp tcp drop; src 1.1.1.1 src 2.2.2.2 drop");
-	is_int(r.d.nerrors, 4, "icmp ports, rewrite without protocol, two protocols, twice src");
+	run(&r,
+	    "icmp port 1 drop; port 1 -> 2; udp tcp drop; src 1.1.1.1 src 2.2.2.2 drop");
+	is_int(r.d.nerrors, 4,
+	       "icmp ports, rewrite without protocol, two protocols, twice src");
 	done(&r);
 
 	run(&r, "drop src 10.0.0.1/8");
@@ -179,7 +218,8 @@ int main(void)
 	done(&r);
 
 	run(&r, "default drop; default pass");
-	ok(r.d.nerrors == 1 && r.d.n == 2, "default twice: an error and a note");
+	ok(r.d.nerrors == 1 && r.d.n == 2,
+	   "default twice: an error and a note");
 	done(&r);
 
 	run(&r, "drop src 1.1.1.1 $ drop");

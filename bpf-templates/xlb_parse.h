@@ -17,7 +17,8 @@
  * caller.  A truncated or inconsistent UDP or TCP header (cut short, longer
  * than the datagram, TCP data offset below 5) only sets l4_bad: rules that
  * do not look at ports still decide such a packet, and the first rule that
- * would need its ports passes it untouched as malformed.
+ * would need its ports passes it untouched as malformed.  First fragments
+ * are the exception, see xlb_parse_ports().
  */
 #ifndef XLB_PARSE_H
 #define XLB_PARSE_H
@@ -56,15 +57,43 @@ enum xlb_parse_result {
 struct xlb_pkt {
 	void *data_end;
 	struct iphdr *ip;
-	void *l4;    /* UDP or TCP header when parsed and present, else NULL */
-	__u8 l4_bad; /* that header was due but is truncated or invalid */
+	void *l4;       /* whole UDP or TCP header, rewritable, else NULL */
+	__u8 has_ports; /* sport and dport were read */
+	__u8 l4_bad;    /* the header was due but is truncated or invalid */
 	__u32 len;   /* frame length, for the byte counters */
 	__be32 saddr;
 	__be32 daddr;
-	__be16 sport; /* valid only when l4 != NULL */
+	__be16 sport; /* valid only when has_ports */
 	__be16 dport;
 	__u8 proto; /* IPv4 protocol field */
 };
+
+/* The ports of a UDP or TCP header of hdrlen bytes at l4, of which len are
+ * in the datagram.  A whole header gives ports and l4 (rewritable).  A first
+ * fragment cut inside its header (RFC 1858's tiny fragment) still shows the
+ * ports when it holds their four bytes: rules match them, so a drop rule
+ * drops the fragment and the packet cannot be put together past it; only a
+ * rewrite needs the whole header.  Anything shorter sets l4_bad. */
+static __always_inline void xlb_parse_ports(struct xlb_pkt *p, void *l4,
+					    void *data_end, __u32 len,
+					    __u32 hdrlen, int first_frag)
+{
+	struct xlb_ports {
+		__be16 source;
+		__be16 dest;
+	} *pp = l4;
+
+	if ((void *)(pp + 1) > data_end || len < sizeof(*pp) ||
+	    (len < hdrlen && !first_frag)) {
+		p->l4_bad = 1;
+		return;
+	}
+	p->sport = pp->source;
+	p->dport = pp->dest;
+	p->has_ports = 1;
+	if (len >= hdrlen && l4 + hdrlen <= data_end)
+		p->l4 = l4;
+}
 
 static __always_inline int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
 {
@@ -80,6 +109,7 @@ static __always_inline int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
 	p->data_end = data_end;
 	p->len = data_end - data;
 	p->l4 = NULL;
+	p->has_ports = 0;
 	p->l4_bad = 0;
 	p->ip = NULL;
 
@@ -124,32 +154,26 @@ static __always_inline int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
 	/* A non-first fragment carries no transport header: no ports. */
 	if (ip->frag_off & bpf_htons(XLB_IP_OFFSET))
 		return XLB_IPV4;
+#if XLB_PARSE_UDP || XLB_PARSE_TCP
+	int first_frag = !!(ip->frag_off & bpf_htons(XLB_IP_MF));
+#endif
 
 #if XLB_PARSE_UDP
-	if (ip->protocol == IPPROTO_UDP) {
-		struct udphdr *uh = cur + hlen;
-
-		if ((void *)(uh + 1) > data_end || hlen + sizeof(*uh) > tot) {
-			p->l4_bad = 1;
-			return XLB_IPV4;
-		}
-		p->sport = uh->source;
-		p->dport = uh->dest;
-		p->l4 = uh;
-	}
+	if (ip->protocol == IPPROTO_UDP)
+		xlb_parse_ports(p, cur + hlen, data_end, tot - hlen,
+				sizeof(struct udphdr), first_frag);
 #endif
 #if XLB_PARSE_TCP
 	if (ip->protocol == IPPROTO_TCP) {
 		struct tcphdr *th = cur + hlen;
 
-		if ((void *)(th + 1) > data_end || hlen + sizeof(*th) > tot ||
-		    th->doff < 5) {
+		xlb_parse_ports(p, th, data_end, tot - hlen, sizeof(*th),
+				first_frag);
+		if (p->l4 && (void *)(th + 1) <= data_end && th->doff < 5) {
+			p->l4 = NULL;
+			p->has_ports = 0;
 			p->l4_bad = 1;
-			return XLB_IPV4;
 		}
-		p->sport = th->source;
-		p->dport = th->dest;
-		p->l4 = th;
 	}
 #endif
 	return XLB_IPV4;

@@ -156,7 +156,7 @@ static void put_pre_condition(struct strbuf *out, const struct xlb_rule *r,
 static void put_port_condition(struct strbuf *out, const struct xlb_rule *r,
 			       const char *indent)
 {
-	strbuf_puts(out, "p->l4");
+	strbuf_puts(out, "p->has_ports");
 	if (r->sport.set)
 		strbuf_printf(out, " &&\n%s    p->sport == bpf_htons(%u)",
 			      indent, r->sport.port);
@@ -189,20 +189,20 @@ static void put_action(struct strbuf *out, const struct xlb_rule *r,
 		       const char *in)
 {
 	if (r->verdict == XLB_VERDICT_REWRITE) {
+		strbuf_printf(out, "%s__u32 i;\n\n", in);
+		strbuf_printf(out,
+			      "%s/* a first fragment cut inside its header shows its ports\n"
+			      "%s * but has no checksum to update */\n"
+			      "%sif (!p->l4)\n%s\tgoto malformed;\n",
+			      in, in, in, in);
 		if (r->select == XLB_SELECT_RR)
-			strbuf_printf(
-				out,
-				"%s__u32 i = xlb_rr_next(%u, %zu); /* round robin */\n\n",
-				in, r->rr_slot, r->nbackends);
+			strbuf_printf(out, "%si = xlb_rr_next(%u, %zu); /* round robin */\n",
+				      in, r->rr_slot, r->nbackends);
 		else
-			strbuf_printf(
-				out,
-				"%s__u32 i = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n\n",
-				in, r->nbackends);
-		strbuf_printf(
-			out,
-			"%sxlb_set_dport(p, bpf_htons(xlb_r%u_ports[i]));\n",
-			in, r->index);
+			strbuf_printf(out, "%si = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n",
+				      in, r->nbackends);
+		strbuf_printf(out, "%sxlb_set_dport(p, bpf_htons(xlb_r%u_ports[i]));\n",
+			      in, r->index);
 	}
 	strbuf_printf(out, "%sslot = %u;\n", in, r->index);
 	strbuf_printf(out, "%saction = %s;\n", in,

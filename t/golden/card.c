@@ -31,10 +31,15 @@ static __always_inline int xlb_rules(struct xlb_pkt *p)
 	if (p->proto == IPPROTO_UDP) {
 		if (p->l4_bad)
 			goto malformed;
-		if (p->l4 &&
+		if (p->has_ports &&
 		    p->dport == bpf_htons(9875)) {
-			__u32 i = xlb_rr_next(0, 3); /* round robin */
+			__u32 i;
 
+			/* a first fragment cut inside its header shows its ports
+			 * but has no checksum to update */
+			if (!p->l4)
+				goto malformed;
+			i = xlb_rr_next(0, 3); /* round robin */
 			xlb_set_dport(p, bpf_htons(xlb_r0_ports[i]));
 			slot = 0;
 			action = XDP_PASS;

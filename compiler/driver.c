@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "driver.h"
+#include "outfile.h"
 #include "xlbc.h"
 
 extern char **environ;
@@ -32,34 +33,6 @@ static void errorf(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-static mode_t file_mode(void)
-{
-	mode_t mask = umask(0);
-
-	umask(mask);
-	return 0666 & ~mask;
-}
-
-/* A temporary file beside path; returns its fd and sets *tmp. */
-static int open_beside(const char *path, char **tmp)
-{
-	int fd;
-
-	*tmp = xasprintf("%s.XXXXXX", path);
-	fd = mkstemp(*tmp);
-	if (fd < 0) {
-		errorf("cannot create a file beside '%s': %s", path,
-		       strerror(errno));
-		free(*tmp);
-		*tmp = NULL;
-		return -1;
-	}
-	if (fchmod(fd, file_mode()) < 0) {
-		/* keep mkstemp's 0600 rather than fail */
-	}
-	return fd;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -78,34 +51,50 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int write_file_atomic(const char *path, const char *buf, size_t len)
+/* Write an output whole (lib/outfile.h): "-" is standard output. */
+static int write_output(const char *path, const char *buf, size_t len)
 {
-	char *tmp;
-	int fd, err = 0;
+	struct xlb_outfile f;
+	int err;
 
 	if (!strcmp(path, "-")) {
 		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout)) {
-			errorf("cannot write the generated C to standard output: %s",
+			errorf("cannot write to standard output: %s",
 			       strerror(errno));
 			return -1;
 		}
 		return 0;
 	}
-	fd = open_beside(path, &tmp);
-	if (fd < 0)
-		return -1;
-	if (write_all(fd, buf, len) < 0)
-		err = errno;
-	if (close(fd) < 0 && !err)
-		err = errno;
-	if (!err && rename(tmp, path) < 0)
-		err = errno;
-	if (err) {
-		errorf("cannot write '%s': %s", path, strerror(err));
-		unlink(tmp);
+	err = xlb_outfile_open(&f, path);
+	if (!err) {
+		err = xlb_outfile_write(&f, buf, len);
+		if (err)
+			xlb_outfile_abort(&f);
+		else
+			err = xlb_outfile_commit(&f);
 	}
-	free(tmp);
-	return err ? -1 : 0;
+	if (err) {
+		errorf("cannot write '%s': %s", path, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int read_file(const char *path, struct strbuf *out)
+{
+	char buf[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	int err = 0;
+
+	if (!f)
+		return -1;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(out, buf, n);
+	if (ferror(f))
+		err = -1;
+	fclose(f);
+	return err;
 }
 
 /* Where the BPF templates are: $XLB_TEMPLATE_DIR, else bpf-templates/
@@ -170,12 +159,12 @@ static int run(char *const argv[], bool verbose)
 	return 1;
 }
 
-/* Build the object into a temporary file beside -o, returned in *objp for
- * the caller to rename into place once every output is ready.  The
- * generated C goes to a private directory, named after the rules file so
- * that clang's messages and the debug info name something meaningful. */
+/* Build the object and return its bytes in *obj; the caller writes every
+ * output once all are ready.  clang works in a private directory, on C
+ * named after the rules file so that its messages and the debug info name
+ * something meaningful. */
 static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
-			char **objp)
+			struct strbuf *objbuf)
 {
 	char *tdir_owned;
 	const char *tdir = template_dir(&tdir_owned);
@@ -216,11 +205,7 @@ static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
 		goto out;
 	}
 
-	fd = open_beside(o->output, &obj);
-	if (fd < 0)
-		goto out;
-	close(fd);
-
+	obj = xasprintf("%s/%s.o", tmpdir, *base && *base != '.' ? base : "rules");
 	inc = xasprintf("-I%s", tdir);
 	argv[argc++] = (char *)clang_path();
 	argv[argc++] = "-O2";
@@ -243,8 +228,11 @@ static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
 
 	switch (run(argv, o->verbose)) {
 	case 0:
-		*objp = obj;
-		obj = NULL;
+		if (read_file(obj, objbuf) < 0) {
+			errorf("cannot read what clang wrote to '%s': %s", obj,
+			       strerror(errno));
+			break;
+		}
 		ret = 0;
 		break;
 	case 1:
@@ -281,8 +269,7 @@ int xlbc_run(const struct xlbc_opts *o)
 	struct xlb_source src;
 	struct xlb_ruleset rs;
 	struct xlb_diags diags;
-	struct strbuf c = STRBUF_INIT;
-	char *obj = NULL;
+	struct strbuf c = STRBUF_INIT, obj = STRBUF_INIT;
 	int err, status = 1;
 
 	err = xlb_source_load(&src, o->input);
@@ -306,20 +293,16 @@ int xlbc_run(const struct xlbc_opts *o)
 	}
 
 	xlb_codegen(&rs, &c);
-	/* The object is renamed into place last, once the C is written too. */
+	/* Outputs are written only once all of them are ready. */
 	if (o->output && build_object(o, &c, &obj) < 0)
 		goto out;
-	if (o->emit_c && write_file_atomic(o->emit_c, c.buf, c.len) < 0)
+	if (o->emit_c && write_output(o->emit_c, c.buf, c.len) < 0)
 		goto out;
-	if (obj && rename(obj, o->output) < 0) {
-		errorf("cannot write '%s': %s", o->output, strerror(errno));
+	if (o->output && write_output(o->output, obj.buf, obj.len) < 0)
 		goto out;
-	}
 	status = 0;
 out:
-	if (obj && status)
-		unlink(obj);
-	free(obj);
+	strbuf_release(&obj);
 	strbuf_release(&c);
 	xlb_ruleset_free(&rs);
 	xlb_diags_free(&diags);

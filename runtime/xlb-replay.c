@@ -35,6 +35,7 @@
 #include "json.h"
 #include "log.h"
 #include "meta.h"
+#include "outfile.h"
 #include "xdp.h"
 
 /* Larger than any frame the kernel will test-run without multi-buffer. */
@@ -219,8 +220,8 @@ static int replay(struct replay *r)
 	pcap_dumper_t *dump = NULL;
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
+	struct xlb_outfile of = { .fd = -1 };
 	unsigned char *out = NULL;
-	char *tmp = NULL;
 	unsigned long n = 0;
 	int rc, err = -1;
 
@@ -236,39 +237,33 @@ static int replay(struct replay *r)
 		goto out;
 	}
 	if (r->output) {
-		int fd;
+		FILE *fp;
 
 		dead = pcap_open_dead(DLT_EN10MB, MAX_FRAME);
-		tmp = malloc(strlen(r->output) + 8);
-		if (!dead || !tmp) {
+		if (!dead) {
 			pr_warn("out of memory\n");
 			goto out;
 		}
-		sprintf(tmp, "%s.XXXXXX", r->output);
-		fd = mkstemp(tmp);
-		if (fd < 0) {
-			pr_warn("cannot create a file beside '%s': %s\n",
-				r->output, strerror(errno));
-			free(tmp);
-			tmp = NULL;
+		rc = xlb_outfile_open(&of, r->output);
+		if (rc) {
+			pr_warn("cannot write '%s': %s\n", r->output,
+				strerror(-rc));
 			goto out;
 		}
-		/* mkstemp makes it 0600: give it the mode a new file gets */
-		{
-			mode_t mask = umask(0);
-
-			umask(mask);
-			if (fchmod(fd, 0666 & ~mask) < 0)
-				pr_debug("cannot chmod %s: %s\n", tmp,
-					 strerror(errno));
-		}
-		close(fd);
-		dump = pcap_dump_open(dead, tmp);
+		fp = fdopen(of.fd, "wb");
+		dump = fp ? pcap_dump_fopen(dead, fp) : NULL;
 		if (!dump) {
 			pr_warn("cannot write '%s': %s\n", r->output,
-				pcap_geterr(dead));
+				fp ? pcap_geterr(dead) : strerror(errno));
+			if (fp) {
+				fclose(fp);
+				of.fd = -1;
+			}
+			xlb_outfile_abort(&of);
 			goto out;
 		}
+		/* the dumper owns the descriptor now */
+		of.fd = -1;
 	}
 	out = malloc(MAX_FRAME);
 	if (!out) {
@@ -321,19 +316,15 @@ static int replay(struct replay *r)
 		goto out;
 	}
 	if (dump) {
-		if (pcap_dump_flush(dump)) {
-			pr_warn("cannot write '%s'\n", r->output);
-			goto out;
-		}
+		rc = pcap_dump_flush(dump);
 		pcap_dump_close(dump);
 		dump = NULL;
-		if (rename(tmp, r->output) < 0) {
+		rc = rc ? -EIO : xlb_outfile_commit(&of);
+		if (rc) {
 			pr_warn("cannot write '%s': %s\n", r->output,
-				strerror(errno));
+				strerror(-rc));
 			goto out;
 		}
-		free(tmp);
-		tmp = NULL;
 	}
 	if (!r->json)
 		printf("%lu packets: %lu pass, %lu drop, %lu tx, %lu redirect, "
@@ -345,10 +336,8 @@ static int replay(struct replay *r)
 out:
 	if (dump)
 		pcap_dump_close(dump);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+	if (of.path)
+		xlb_outfile_abort(&of);
 	if (dead)
 		pcap_close(dead);
 	pcap_close(in);

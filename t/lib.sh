@@ -37,7 +37,8 @@
 : "${XLB_REPLAY:=$top_builddir/xlb-replay}"
 : "${UDPCOUNT:=$top_builddir/t/udpcount}"
 : "${XLB_TEMPLATE_DIR:=$top_srcdir/bpf-templates}"
-export top_srcdir top_builddir XLBC XLB_LOAD XLB_STATS XLB_REPLAY UDPCOUNT \
+: "${TCPDUMP:=tcpdump}"
+export top_srcdir top_builddir XLBC XLB_LOAD XLB_STATS XLB_REPLAY UDPCOUNT TCPDUMP \
 	XLB_TEMPLATE_DIR
 
 # The bpffs directory xlb-load pins under, one subdirectory per interface.

@@ -103,7 +103,7 @@ static __always_inline __u32 xlb_murmur_mix(__u32 h, __u32 k)
 	return h * 5 + 0xe6546b64;
 }
 
-static __always_inline __u32 xlb_flow_hash(const struct xlb_pkt *p)
+static __noinline __u32 xlb_flow_hash(const struct xlb_pkt *p)
 {
 	__u32 h = 0;
 

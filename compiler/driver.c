@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,77 @@ static int run(char *const argv[], bool verbose)
 	return 1;
 }
 
+/* BPF jumps carry a signed 16-bit offset, in instructions. */
+#define XLB_MAX_PROG_INSNS 32767
+#define BPF_INSN_SIZE 8
+
+static uint64_t le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* The size in bytes of the ELF section named name, or -1.  Only what
+ * clang -target bpf writes on this host: ELF64, little-endian. */
+static int64_t elf_section_size(const struct strbuf *obj, const char *name)
+{
+	const unsigned char *e = (const unsigned char *)obj->buf;
+	uint64_t shoff, stroff, strsize, off;
+	unsigned int shentsize, shnum, shstrndx, i;
+
+	if (obj->len < 64 || memcmp(e, "\177ELF", 4) || e[4] != 2 || e[5] != 1)
+		return -1;
+	shoff = le(e + 0x28, 8);
+	shentsize = (unsigned int)le(e + 0x3a, 2);
+	shnum = (unsigned int)le(e + 0x3c, 2);
+	shstrndx = (unsigned int)le(e + 0x3e, 2);
+	if (shentsize < 64 || shstrndx >= shnum || shoff > obj->len ||
+	    (uint64_t)shnum * shentsize > obj->len - shoff)
+		return -1;
+	stroff = le(e + shoff + (uint64_t)shstrndx * shentsize + 24, 8);
+	strsize = le(e + shoff + (uint64_t)shstrndx * shentsize + 32, 8);
+	if (stroff > obj->len || strsize > obj->len - stroff)
+		return -1;
+	for (i = 0; i < shnum; i++) {
+		const unsigned char *sh = e + shoff + (uint64_t)i * shentsize;
+
+		off = le(sh, 4);
+		if (off < strsize &&
+		    strnlen((const char *)e + stroff + off, strsize - off) ==
+			    strlen(name) &&
+		    !strcmp((const char *)e + stroff + off, name))
+			return (int64_t)le(sh + 32, 8);
+	}
+	return -1;
+}
+
+/* clang 14 does not refuse a jump that its 16-bit offset cannot span; it
+ * wraps.  Refuse a program that long rather than load one that may jump
+ * somewhere else. */
+static int check_program_size(const struct xlbc_opts *o,
+			      const struct strbuf *obj, size_t nrules)
+{
+	int64_t size = elf_section_size(obj, "xdp");
+
+	if (size < 0) {
+		errorf("internal error: clang's object for '%s' has no xdp "
+		       "section", o->input);
+		return -1;
+	}
+	if (size / BPF_INSN_SIZE > XLB_MAX_PROG_INSNS) {
+		errorf("'%s': %zu rules make a program of %lld BPF instructions, "
+		       "more than the %d that one program's jumps can span; "
+		       "use fewer rules (see LIMITS in xlb-rules(5))",
+		       o->input, nrules, (long long)(size / BPF_INSN_SIZE),
+		       XLB_MAX_PROG_INSNS);
+		return -1;
+	}
+	return 0;
+}
+
 /* Build the object and return its bytes in *obj; the caller writes every
  * output once all are ready.  clang works in a private directory, on C
  * named after the rules file so that its messages and the debug info name
@@ -294,7 +366,8 @@ int xlbc_run(const struct xlbc_opts *o)
 
 	xlb_codegen(&rs, &c);
 	/* Outputs are written only once all of them are ready. */
-	if (o->output && build_object(o, &c, &obj) < 0)
+	if (o->output && (build_object(o, &c, &obj) < 0 ||
+			  check_program_size(o, &obj, rs.nrules) < 0))
 		goto out;
 	if (o->emit_c && write_output(o->emit_c, c.buf, c.len) < 0)
 		goto out;

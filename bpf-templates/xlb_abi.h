@@ -35,7 +35,6 @@
 
 #define XLB_PROG_NAME "xlb_xdp"
 #define XLB_STATS_MAP "xlb_stats"
-#define XLB_RR_MAP "xlb_rr"
 #define XLB_META_SEC ".rodata.xlb"
 #define XLB_META_MAP XLB_META_SEC
 #define XLB_META_MAGIC "xlb-meta"

@@ -57,10 +57,10 @@ enum xlb_parse_result {
 struct xlb_pkt {
 	void *data_end;
 	struct iphdr *ip;
-	void *l4;       /* whole UDP or TCP header, rewritable, else NULL */
+	void *l4;	/* whole UDP or TCP header, rewritable, else NULL */
 	__u8 has_ports; /* sport and dport were read */
-	__u8 l4_bad;    /* the header was due but is truncated or invalid */
-	__u32 len;   /* frame length, for the byte counters */
+	__u8 l4_bad;	/* the header was due but is truncated or invalid */
+	__u32 len;	/* frame length, for the byte counters */
 	__be32 saddr;
 	__be32 daddr;
 	__be16 sport; /* valid only when has_ports */

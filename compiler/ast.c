@@ -142,16 +142,3 @@ const char *xlb_verdict_name(enum xlb_verdict v)
 	}
 	return "none";
 }
-
-const char *xlb_select_name(enum xlb_select s)
-{
-	switch (s) {
-	case XLB_SELECT_RR:
-		return "round-robin";
-	case XLB_SELECT_HASH:
-		return "hash";
-	case XLB_SELECT_DEFAULT:
-		break;
-	}
-	return "default";
-}

@@ -128,6 +128,5 @@ void xlb_rule_set_text(struct xlb_rule *r, const struct xlb_source *src);
 
 const char *xlb_proto_name(enum xlb_proto p);
 const char *xlb_verdict_name(enum xlb_verdict v);
-const char *xlb_select_name(enum xlb_select s);
 
 #endif

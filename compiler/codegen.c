@@ -12,17 +12,19 @@
 #include "config.h"
 #include "xlbc.h"
 
-/* A C string literal's body: escape what C would misread. */
-static void put_c_string(struct strbuf *out, const char *s)
+/* A line of the metadata blob as the body of a C string literal.  The
+ * blob is one field per line, so control characters (a newline in a file
+ * name) become '?' rather than start a line of their own. */
+static void put_meta_string(struct strbuf *out, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
 			strbuf_printf(out, "\\%c", c);
-		else if (c == '\n')
-			strbuf_puts(out, "\\n");
-		else if (c < 0x20 || c >= 0x7f)
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_putc(out, '?');
+		else if (c >= 0x80)
 			strbuf_printf(out, "\\%03o", c);
 		else
 			strbuf_putc(out, (char)c);
@@ -70,12 +72,12 @@ static void put_meta(struct strbuf *out, const struct xlb_ruleset *rs)
 		      XLB_ABI_VERSION);
 	strbuf_puts(out, "\t \"compiler xlbc " PACKAGE_VERSION "\\n\"\n");
 	strbuf_puts(out, "\t \"source ");
-	put_c_string(out, rs->src->path);
+	put_meta_string(out, rs->src->path);
 	strbuf_puts(out, "\\n\"\n");
 	strbuf_printf(out, "\t \"rules %zu\\n\"\n", rs->nrules);
 	for (r = rs->rules; r; r = r->next) {
 		strbuf_printf(out, "\t \"rule %u ", r->loc.first_line);
-		put_c_string(out, r->text);
+		put_meta_string(out, r->text);
 		strbuf_puts(out, "\\n\"\n");
 	}
 	strbuf_printf(out, "\t \"default %u %s\\n\");\n\n",
@@ -190,19 +192,26 @@ static void put_action(struct strbuf *out, const struct xlb_rule *r,
 {
 	if (r->verdict == XLB_VERDICT_REWRITE) {
 		strbuf_printf(out, "%s__u32 i;\n\n", in);
-		strbuf_printf(out,
-			      "%s/* a first fragment cut inside its header shows its ports\n"
-			      "%s * but has no checksum to update */\n"
-			      "%sif (!p->l4)\n%s\tgoto malformed;\n",
-			      in, in, in, in);
+		strbuf_printf(
+			out,
+			"%s/* a first fragment cut inside its header shows its ports\n"
+			"%s * but has no checksum to update */\n"
+			"%sif (!p->l4)\n%s\tgoto malformed;\n",
+			in, in, in, in);
 		if (r->select == XLB_SELECT_RR)
-			strbuf_printf(out, "%si = xlb_rr_next(%u, %zu); /* round robin */\n",
-				      in, r->rr_slot, r->nbackends);
+			strbuf_printf(
+				out,
+				"%si = xlb_rr_next(%u, %zu); /* round robin */\n",
+				in, r->rr_slot, r->nbackends);
 		else
-			strbuf_printf(out, "%si = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n",
-				      in, r->nbackends);
-		strbuf_printf(out, "%sxlb_set_dport(p, bpf_htons(xlb_r%u_ports[i]));\n",
-			      in, r->index);
+			strbuf_printf(
+				out,
+				"%si = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n",
+				in, r->nbackends);
+		strbuf_printf(
+			out,
+			"%sxlb_set_dport(p, bpf_htons(xlb_r%u_ports[i]));\n",
+			in, r->index);
 	}
 	strbuf_printf(out, "%sslot = %u;\n", in, r->index);
 	strbuf_printf(out, "%saction = %s;\n", in,

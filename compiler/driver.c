@@ -217,7 +217,8 @@ static int check_program_size(const struct xlbc_opts *o,
 
 	if (size < 0) {
 		errorf("internal error: clang's object for '%s' has no xdp "
-		       "section", o->input);
+		       "section",
+		       o->input);
 		return -1;
 	}
 	if (size / BPF_INSN_SIZE > XLB_MAX_PROG_INSNS) {
@@ -277,7 +278,8 @@ static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
 		goto out;
 	}
 
-	obj = xasprintf("%s/%s.o", tmpdir, *base && *base != '.' ? base : "rules");
+	obj = xasprintf("%s/%s.o", tmpdir,
+			*base && *base != '.' ? base : "rules");
 	inc = xasprintf("-I%s", tdir);
 	argv[argc++] = (char *)clang_path();
 	argv[argc++] = "-O2";

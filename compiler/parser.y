@@ -296,6 +296,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 	yysymbol_kind_t expected[YYNTOKENS], look = yypcontext_token(yyctx);
 	const YYLTYPE *loc = yypcontext_location(yyctx);
 	struct strbuf sb = STRBUF_INIT;
+	struct xlb_loc eof_at;
 	char buf[64];
 	int n, i, semicolon = 0;
 
@@ -315,6 +316,15 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 		at.first_column = at.last_column = at.last_column + 1;
 		xlb_error(ctx->diags, &at, "missing ';' at the end of the statement");
 		return 0;
+	}
+
+	/* The end of the file is reported just after the last token, wherever
+	 * blank lines and comments put the real end. */
+	if (look == YYSYMBOL_YYEOF && ctx->cur_loc.last_line) {
+		eof_at = ctx->cur_loc;
+		eof_at.first_line = eof_at.last_line;
+		eof_at.first_column = eof_at.last_column = eof_at.last_column + 1;
+		loc = &eof_at;
 	}
 
 	if (look == YYSYMBOL_WORD) {

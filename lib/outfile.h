@@ -13,13 +13,14 @@ struct xlb_outfile {
 	char *path;   /* as the user named it */
 	char *target; /* the file that commit replaces */
 	char *tmp;    /* temporary file beside target; NULL when in place */
-	int fd;       /* open for writing until commit or abort */
+	int fd;	      /* open for writing until commit or abort */
 };
 
 /* Open path for writing.  Returns 0, or a negative errno. */
 int xlb_outfile_open(struct xlb_outfile *f, const char *path);
 /* Write all of buf; 0 or a negative errno. */
-int xlb_outfile_write(struct xlb_outfile *f, const void *buf, unsigned long len);
+int xlb_outfile_write(struct xlb_outfile *f, const void *buf,
+		      unsigned long len);
 /* Close (unless the caller already did and set fd to -1) and put the file
  * in place.  Returns 0, or a negative errno after removing the temporary. */
 int xlb_outfile_commit(struct xlb_outfile *f);

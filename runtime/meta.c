@@ -70,6 +70,7 @@ int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
 {
 	const char *p = blob, *end, *rest;
 	size_t cap = 0, n, rest_len;
+	unsigned int declared = 0;
 	int first = 1;
 	char *s;
 
@@ -100,6 +101,13 @@ int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
 		} else if (word_is(p, n, "source", &rest, &rest_len)) {
 			free(m->source);
 			m->source = dup_range(rest, rest_len);
+		} else if (word_is(p, n, "rules", &rest, &rest_len)) {
+			if (number_then_text(rest, rest_len, &declared, &s) <
+			    0) {
+				*why = "a malformed rules line";
+				goto bad;
+			}
+			free(s);
 		} else if (word_is(p, n, "rule", &rest, &rest_len)) {
 			if (m->nrules == cap) {
 				struct xlb_meta_rule *r;
@@ -137,6 +145,10 @@ int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
 		*why = "no default action in the metadata";
 		goto bad;
 	}
+	if (declared != m->nrules) {
+		*why = "the metadata's rule count does not match its rules";
+		goto bad;
+	}
 	return 0;
 nomem:
 	*why = "out of memory";
@@ -149,6 +161,7 @@ int xlb_meta_from_object(struct bpf_object *obj, const char *path,
 			 struct xlb_meta *m)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(obj, XLB_META_MAP);
+	struct bpf_map *stats;
 	const char *why = NULL;
 	const void *blob;
 	size_t size = 0;
@@ -172,9 +185,11 @@ int xlb_meta_from_object(struct bpf_object *obj, const char *path,
 		xlb_meta_free(m);
 		return -EPROTO;
 	}
-	if (!bpf_object__find_program_by_name(obj, XLB_PROG_NAME) ||
-	    !bpf_object__find_map_by_name(obj, XLB_STATS_MAP)) {
-		pr_warn("'%s' has xlb metadata but no %s program or %s map; "
+	stats = bpf_object__find_map_by_name(obj, XLB_STATS_MAP);
+	if (!bpf_object__find_program_by_name(obj, XLB_PROG_NAME) || !stats ||
+	    bpf_map__max_entries(stats) != XLB_NCOUNTERS(m->nrules)) {
+		pr_warn("'%s' has xlb metadata but no %s program or no %s map "
+			"with a counter per rule; "
 			"recompile the rules with xlbc\n",
 			path, XLB_PROG_NAME, XLB_STATS_MAP);
 		xlb_meta_free(m);

@@ -162,9 +162,12 @@ static void pin_all(const char *ifname, int prog_fd, int stats_fd, int meta_fd)
 			dir, strerror(errno));
 		return;
 	}
+	/* all three or none: never the new program beside old maps */
 	if (pin_one(prog_fd, dir, "prog") || pin_one(stats_fd, dir, "stats") ||
-	    pin_one(meta_fd, dir, "meta"))
+	    pin_one(meta_fd, dir, "meta")) {
+		unpin_all(ifname);
 		return;
+	}
 	pr_debug("pinned under %s\n", dir);
 }
 
@@ -340,6 +343,8 @@ static int do_load(const struct options *o, int ifindex)
 	if (attach(o, ifindex, prog_fd, &cur, &mode))
 		goto out;
 
+	/* The old program's pins would keep it and its maps loaded. */
+	unpin_all(o->ifname);
 	if (o->pin)
 		pin_all(o->ifname, prog_fd, stats_fd, meta_fd);
 	if (cur.prog_id)

@@ -41,6 +41,12 @@
 /* Larger than any frame the kernel will test-run without multi-buffer. */
 #define MAX_FRAME 65536
 
+enum {
+	COUNT_OTHER = XDP_REDIRECT + 1, /* a return code XDP does not define */
+	COUNT_SKIPPED,
+	COUNT_SLOTS,
+};
+
 struct replay {
 	const char *object;
 	const char *input;
@@ -52,7 +58,7 @@ struct replay {
 	unsigned int nslots;
 	struct xlb_counter *before;
 	struct xlb_counter *after;
-	unsigned long counts[8];
+	unsigned long counts[COUNT_SLOTS]; /* by XDP action, then these: */
 };
 
 static const char *action_name(__u32 ret)
@@ -138,9 +144,15 @@ static int load(struct replay *r, struct bpf_object **objp)
 	r->nslots = XLB_NCOUNTERS(r->meta.nrules);
 	r->before = calloc(r->nslots, sizeof(*r->before));
 	r->after = calloc(r->nslots, sizeof(*r->after));
-	if (!r->before || !r->after)
+	if (!r->before || !r->after) {
+		pr_warn("out of memory\n");
 		return -ENOMEM;
-	return xlb_read_counters(r->stats_fd, r->nslots, r->before);
+	}
+	err = xlb_read_counters(r->stats_fd, r->nslots, r->before);
+	if (err)
+		pr_warn("cannot read the counters of '%s': %s\n", r->object,
+			strerror(-err));
+	return err;
 }
 
 /* The slot that counted the last run, or -1. */
@@ -178,9 +190,13 @@ static void report(const struct replay *r, unsigned long n, const char *action,
 			json_string(stdout, m->rules[slot].text);
 			printf(",\"line\":%u}\n", m->rules[slot].line);
 		} else if (!strcmp(kind, "default")) {
-			printf("\"default\",\"rule\":\"default ");
-			printf("%s\",\"line\":%u}\n", m->default_action,
-			       m->default_line);
+			char text[64];
+
+			snprintf(text, sizeof(text), "default %s",
+				 m->default_action);
+			printf("\"default\",\"rule\":");
+			json_string(stdout, text);
+			printf(",\"line\":%u}\n", m->default_line);
 		} else {
 			printf("\"%s\"}\n", kind);
 		}
@@ -188,8 +204,8 @@ static void report(const struct replay *r, unsigned long n, const char *action,
 	}
 	printf("%6lu  %-8s ", n, action);
 	if (!kind)
-		printf("%s:%u: %s", m->source, m->rules[slot].line,
-		       m->rules[slot].text);
+		printf("%s:%u: %s", m->source ? m->source : "?",
+		       m->rules[slot].line, m->rules[slot].text);
 	else if (!strcmp(kind, "default"))
 		printf("default %s", m->default_action);
 	else if (!strcmp(kind, "non-ip"))
@@ -282,7 +298,7 @@ static int replay(struct replay *r)
 		if (hdr->caplen < ETH_HLEN) {
 			report_skipped(r, n,
 				       "frame shorter than an Ethernet header");
-			r->counts[6]++;
+			r->counts[COUNT_SKIPPED]++;
 			continue;
 		}
 		if (bpf_prog_test_run_opts(r->prog_fd, &topts)) {
@@ -292,11 +308,12 @@ static int replay(struct replay *r)
 				 "the kernel would not run it: %s",
 				 strerror(errno));
 			report_skipped(r, n, why);
-			r->counts[6]++;
+			r->counts[COUNT_SKIPPED]++;
 			continue;
 		}
 		action = action_name(topts.retval);
-		r->counts[topts.retval < 5 ? topts.retval : 5]++;
+		r->counts[topts.retval <= XDP_REDIRECT ? topts.retval
+						       : COUNT_OTHER]++;
 		slot = deciding_slot(r);
 		modified = topts.data_size_out != hdr->caplen ||
 			   memcmp(out, data, hdr->caplen) != 0;
@@ -326,12 +343,17 @@ static int replay(struct replay *r)
 			goto out;
 		}
 	}
-	if (!r->json)
+	if (!r->json) {
 		printf("%lu packets: %lu pass, %lu drop, %lu tx, %lu redirect, "
-		       "%lu aborted, %lu skipped\n",
+		       "%lu aborted, %lu skipped",
 		       n, r->counts[XDP_PASS], r->counts[XDP_DROP],
 		       r->counts[XDP_TX], r->counts[XDP_REDIRECT],
-		       r->counts[XDP_ABORTED], r->counts[6]);
+		       r->counts[XDP_ABORTED], r->counts[COUNT_SKIPPED]);
+		if (r->counts[COUNT_OTHER])
+			printf(", %lu with an unknown return code",
+			       r->counts[COUNT_OTHER]);
+		printf("\n");
+	}
 	err = 0;
 out:
 	if (dump)

@@ -171,15 +171,35 @@ static void pin_all(const char *ifname, int prog_fd, int stats_fd, int meta_fd)
 	pr_debug("pinned under %s\n", dir);
 }
 
-static int refuse_foreign(const struct xlb_attached *cur, const char *ifname,
-			  const char *verb)
+static void refuse_foreign(const struct xlb_attached *cur, const char *ifname,
+			   const char *verb)
 {
 	pr_warn("%s already has an XDP program that xlb did not load: '%s' "
 		"(id %u, %s mode); refusing to %s it. Use --force to %s it anyway, "
 		"or remove it with 'ip link set dev %s xdp off'\n",
 		ifname, cur->prog_name, cur->prog_id, xlb_mode_name(cur->mode),
 		verb, verb, ifname);
-	return 1;
+}
+
+/* What is attached to the interface now; a program xlb did not load is
+ * only to be touched (verb: "replace", "detach") with --force.  Returns 0,
+ * or -1 after saying why not. */
+static int open_current(const struct options *o, int ifindex,
+			struct xlb_attached *cur, const char *verb)
+{
+	int err = xlb_attached_open(ifindex, cur);
+
+	if (err) {
+		if (!not_root_hint(err))
+			pr_warn("cannot query the XDP program of %s: %s\n",
+				o->ifname, strerror(-err));
+		return -1;
+	}
+	if (cur->prog_id && !cur->is_xlb && !o->force) {
+		refuse_foreign(cur, o->ifname, verb);
+		return -1;
+	}
+	return 0;
 }
 
 static int do_detach(const struct options *o, int ifindex)
@@ -188,21 +208,12 @@ static int do_detach(const struct options *o, int ifindex)
 	struct xlb_attached cur;
 	int err, ret = 1;
 
-	err = xlb_attached_open(ifindex, &cur);
-	if (err) {
-		if (!not_root_hint(err))
-			pr_warn("cannot query the XDP program of %s: %s\n",
-				o->ifname, strerror(-err));
+	if (open_current(o, ifindex, &cur, "detach"))
 		goto out;
-	}
 	if (!cur.prog_id) {
 		pr_warn("%s has no XDP program; nothing to detach\n",
 			o->ifname);
 		unpin_all(o->ifname);
-		goto out;
-	}
-	if (!cur.is_xlb && !o->force) {
-		ret = refuse_foreign(&cur, o->ifname, "detach");
 		goto out;
 	}
 	aopts.old_prog_fd = cur.prog_fd;
@@ -328,17 +339,8 @@ static int do_load(const struct options *o, int ifindex)
 		goto out;
 	}
 
-	err = xlb_attached_open(ifindex, &cur);
-	if (err) {
-		if (!not_root_hint(err))
-			pr_warn("cannot query the XDP program of %s: %s\n",
-				o->ifname, strerror(-err));
+	if (open_current(o, ifindex, &cur, "replace"))
 		goto out;
-	}
-	if (cur.prog_id && !cur.is_xlb && !o->force) {
-		ret = refuse_foreign(&cur, o->ifname, "replace");
-		goto out;
-	}
 
 	if (attach(o, ifindex, prog_fd, &cur, &mode))
 		goto out;

@@ -18,8 +18,6 @@
 #include "log.h"
 #include "xdp.h"
 
-#define BPFFS "/sys/fs/bpf"
-
 const char *xlb_mode_name(enum xlb_xdp_mode mode)
 {
 	switch (mode) {
@@ -212,13 +210,13 @@ int xlb_bpffs_ensure(void)
 {
 	struct statfs st;
 
-	if (statfs(BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+	if (statfs(XLB_BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC)
 		return 0;
-	if (mkdir(BPFFS, 0700) < 0 && errno != EEXIST)
+	if (mkdir(XLB_BPFFS, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	if (mount("bpf", BPFFS, "bpf", 0, "mode=0700") < 0)
+	if (mount("bpf", XLB_BPFFS, "bpf", 0, "mode=0700") < 0)
 		return -errno;
-	pr_debug("mounted bpffs at " BPFFS "\n");
+	pr_debug("mounted bpffs at " XLB_BPFFS "\n");
 	return 0;
 }
 
@@ -242,7 +240,7 @@ void xlb_pin_dir(const char *ifname, char *buf, size_t len)
 		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
 		if (stat(path, &other) == 0 && other.st_ino == self.st_ino &&
 		    other.st_dev == self.st_dev) {
-			snprintf(buf, len, BPFFS "/xlb/netns/%s/%s", de->d_name,
+			snprintf(buf, len, XLB_PIN_NETNS "/%s/%s", de->d_name,
 				 ifname);
 			closedir(d);
 			return;
@@ -254,10 +252,10 @@ void xlb_pin_dir(const char *ifname, char *buf, size_t len)
 	 * counts as the initial namespace */
 	if (stat("/proc/1/ns/net", &other) == 0 &&
 	    other.st_ino != self.st_ino) {
-		snprintf(buf, len, BPFFS "/xlb/netns/%lu/%s",
+		snprintf(buf, len, XLB_PIN_NETNS "/%lu/%s",
 			 (unsigned long)self.st_ino, ifname);
 		return;
 	}
 initial:
-	snprintf(buf, len, BPFFS "/xlb/%s", ifname);
+	snprintf(buf, len, XLB_PIN_ROOT "/%s", ifname);
 }

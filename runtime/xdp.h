@@ -42,6 +42,10 @@ void xlb_attached_close(struct xlb_attached *a);
 /* Sum the per-CPU counters of every slot: out has n entries. */
 int xlb_read_counters(int stats_fd, unsigned int n, struct xlb_counter *out);
 
+#define XLB_BPFFS "/sys/fs/bpf"
+#define XLB_PIN_ROOT XLB_BPFFS "/xlb"
+#define XLB_PIN_NETNS XLB_PIN_ROOT "/netns"
+
 /* Make sure bpffs is mounted at /sys/fs/bpf (mount it if not). */
 int xlb_bpffs_ensure(void);
 

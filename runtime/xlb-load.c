@@ -104,10 +104,10 @@ static void unpin_all(const char *ifname)
 	}
 	rmdir(dir);
 	/* and a namespace's directories, if this was their last interface */
-	if (strncmp(dir, "/sys/fs/bpf/xlb/netns/", 22) == 0) {
+	if (strncmp(dir, XLB_PIN_NETNS "/", sizeof(XLB_PIN_NETNS)) == 0) {
 		*strrchr(dir, '/') = '\0';
 		rmdir(dir);
-		rmdir("/sys/fs/bpf/xlb/netns");
+		rmdir(XLB_PIN_NETNS);
 	}
 }
 

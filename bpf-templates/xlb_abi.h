@@ -6,6 +6,8 @@
  *
  * An xlbc object carries:
  *   - the XDP program XLB_PROG_NAME in section "xdp";
+ *   - when a rewrite can be reversed, the reply path XLB_TC_PROG_NAME in
+ *     section "tc", for TC egress on the same interface;
  *   - XLB_STATS_MAP, a per-CPU array of struct xlb_counter with
  *     XLB_NCOUNTERS(nrules) slots, laid out as below;
  *   - XLB_META_MAP, a read-only data section holding one NUL-terminated text
@@ -14,7 +16,7 @@
  * Counter slots, for a ruleset of n rules:
  *   0 .. n-1          rule i (file order)
  *   n                 the default action (no rule matched)
- *   n + 1             frames that are not IPv4 (ARP, IPv6, ...): passed
+ *   n + 1             frames that are neither IPv4 nor IPv6 (ARP, ...): passed
  *   n + 2             truncated or malformed frames: passed untouched
  *
  * Metadata blob: lines of text, each ending in '\n'.
@@ -34,6 +36,7 @@
 #define XLB_ABI_VERSION 1
 
 #define XLB_PROG_NAME "xlb_xdp"
+#define XLB_TC_PROG_NAME "xlb_tc" /* the reply path, when there is one */
 #define XLB_STATS_MAP "xlb_stats"
 #define XLB_META_SEC ".rodata.xlb"
 #define XLB_META_MAP XLB_META_SEC

@@ -50,6 +50,9 @@
 #ifndef XLB_PARSE_ICMP6
 #define XLB_PARSE_ICMP6 0
 #endif
+#ifndef XLB_REPLY
+#define XLB_REPLY 0
+#endif
 #define XLB_PARSE_L4                                                      \
 	(XLB_PARSE_UDP || XLB_PARSE_TCP || XLB_PARSE_ICMP || XLB_PARSE_ICMP6)
 
@@ -84,96 +87,112 @@ enum xlb_parse_result {
 	XLB_MALFORMED, /* truncated or inconsistent: passed untouched */
 };
 
-struct xlb_pkt {
-	void *data_end;
-	void *l3;	/* struct iphdr or struct ipv6hdr */
-	void *l4;	/* whole transport header, else NULL */
-	__u32 len;	/* frame length, for the byte counters */
-	__u8 family;	/* 4 or 6 */
-	__u8 proto;	/* transport protocol */
-	__u8 nonfirst;	/* a non-first fragment: no transport header */
-	__u8 has_ports; /* sport and dport were read */
-	__u8 l4_bad;	/* the header was due but is truncated or invalid */
-	__u8 tcp_flags; /* when l4 and TCP */
-	__u8 icmp_type; /* when l4 and ICMP or ICMPv6 */
-	__be16 sport;	/* when has_ports */
-	__be16 dport;
+/* What the rules read: values only, no pointers, so that the rules can be
+ * a global function the verifier checks once for every possible packet
+ * (xlb_prog.h). */
+struct xlb_key {
 	__be32 saddr[4]; /* IPv4 in [0] */
 	__be32 daddr[4];
+	__be16 sport;	 /* when has_ports */
+	__be16 dport;
+	__u32 len;	 /* frame length, for the byte counters */
+	__u8 family;	 /* 4 or 6 */
+	__u8 proto;	 /* transport protocol */
+	__u8 nonfirst;	 /* a non-first fragment: no transport header */
+	__u8 has_ports;	 /* sport and dport were read */
+	__u8 whole;	 /* the transport header is whole (l4 below) */
+	__u8 l4_bad;	 /* the header was due but is truncated or invalid */
+	__u8 tcp_flags;	 /* when whole and TCP */
+	__u8 icmp_type;	 /* when whole and ICMP or ICMPv6 */
+	__u16 backend;	 /* set by the rules: 1 + the rewrite's backend */
+	__u16 l3_off;	 /* the IP header, from the start of the frame */
+	__u16 l4_off;	 /* the transport header, when whole */
+	__u16 pad;
+};
+
+struct xlb_pkt {
+	struct xlb_key k;
+	void *data_end;
+	void *l3; /* struct iphdr or struct ipv6hdr */
+	void *l4; /* whole transport header, else NULL */
 };
 
 #if XLB_PARSE_L4
 /* The transport header at l4, of which len bytes are in the datagram;
  * first_frag when more fragments follow. */
 static __always_inline void xlb_parse_l4(struct xlb_pkt *p, void *l4, __u32 len,
-					 int first_frag)
+					 int first_frag, __u32 l4_off)
 {
 	void *data_end = p->data_end;
 
 #if XLB_PARSE_UDP || XLB_PARSE_TCP
-	if (p->proto == IPPROTO_UDP || p->proto == IPPROTO_TCP) {
-		__u32 hlen = p->proto == IPPROTO_TCP ? sizeof(struct tcphdr)
+	if (p->k.proto == IPPROTO_UDP || p->k.proto == IPPROTO_TCP) {
+		__u32 hlen = p->k.proto == IPPROTO_TCP ? sizeof(struct tcphdr)
 						     : sizeof(struct udphdr);
 		__be16 *pp = l4;
 
-		if (p->proto == IPPROTO_UDP && !XLB_PARSE_UDP)
+		if (p->k.proto == IPPROTO_UDP && !XLB_PARSE_UDP)
 			return;
-		if (p->proto == IPPROTO_TCP && !XLB_PARSE_TCP)
+		if (p->k.proto == IPPROTO_TCP && !XLB_PARSE_TCP)
 			return;
 		if ((void *)(pp + 2) > data_end || len < 4) {
-			p->l4_bad = 1;
+			p->k.l4_bad = 1;
 			return;
 		}
 		if (len < hlen || l4 + hlen > data_end) {
 			/* a tiny first fragment shows its ports only */
 			if (first_frag) {
-				p->sport = pp[0];
-				p->dport = pp[1];
-				p->has_ports = 1;
+				p->k.sport = pp[0];
+				p->k.dport = pp[1];
+				p->k.has_ports = 1;
 			} else {
-				p->l4_bad = 1;
+				p->k.l4_bad = 1;
 			}
 			return;
 		}
 #if XLB_PARSE_TCP
-		if (p->proto == IPPROTO_TCP) {
+		if (p->k.proto == IPPROTO_TCP) {
 			struct tcphdr *th = l4;
 
 			if ((void *)(th + 1) > data_end)
 				return;
 			if (th->doff < 5) {
-				p->l4_bad = 1;
+				p->k.l4_bad = 1;
 				return;
 			}
-			p->tcp_flags = ((__u8 *)th)[13];
+			p->k.tcp_flags = ((__u8 *)th)[13];
 		}
 #endif
-		p->sport = pp[0];
-		p->dport = pp[1];
-		p->has_ports = 1;
+		p->k.sport = pp[0];
+		p->k.dport = pp[1];
+		p->k.has_ports = 1;
 		p->l4 = l4;
+		p->k.whole = 1;
+		p->k.l4_off = l4_off;
 		return;
 	}
 #endif
 #if XLB_PARSE_ICMP || XLB_PARSE_ICMP6
-	if ((XLB_PARSE_ICMP && p->proto == IPPROTO_ICMP && p->family == 4) ||
-	    (XLB_PARSE_ICMP6 && p->proto == IPPROTO_ICMPV6 &&
-	     p->family == 6)) {
+	if ((XLB_PARSE_ICMP && p->k.proto == IPPROTO_ICMP && p->k.family == 4) ||
+	    (XLB_PARSE_ICMP6 && p->k.proto == IPPROTO_ICMPV6 &&
+	     p->k.family == 6)) {
 		__u8 *ih = l4;
 
 		if (len < XLB_ICMP_HLEN || (void *)(ih + XLB_ICMP_HLEN) > data_end) {
-			p->l4_bad = 1;
+			p->k.l4_bad = 1;
 			return;
 		}
-		p->icmp_type = ih[0];
+		p->k.icmp_type = ih[0];
 		p->l4 = l4;
+		p->k.whole = 1;
+		p->k.l4_off = l4_off;
 	}
 #endif
 }
 #endif /* XLB_PARSE_L4 */
 
 static __always_inline int xlb_parse_ip4(struct xlb_pkt *p, void *cur,
-					 void *data_end)
+					 void *data_end, __u32 off, __u32 avail)
 {
 	struct iphdr *ip = cur;
 	__u32 hlen, tot;
@@ -186,28 +205,29 @@ static __always_inline int xlb_parse_ip4(struct xlb_pkt *p, void *cur,
 	tot = bpf_ntohs(ip->tot_len);
 	/* options inside the datagram, the datagram inside the frame
 	 * (Ethernet padding may follow it) */
-	if (tot < hlen || tot > (__u32)(data_end - cur))
+	if (tot < hlen || tot > avail)
 		return XLB_MALFORMED;
 
 	p->l3 = ip;
-	p->family = 4;
-	p->proto = ip->protocol;
-	p->saddr[0] = ip->saddr;
-	p->daddr[0] = ip->daddr;
+	p->k.family = 4;
+	p->k.proto = ip->protocol;
+	p->k.saddr[0] = ip->saddr;
+	p->k.daddr[0] = ip->daddr;
 	if (ip->frag_off & bpf_htons(XLB_IP_OFFSET)) {
-		p->nonfirst = 1;
+		p->k.nonfirst = 1;
 		return XLB_IP;
 	}
 #if XLB_PARSE_L4
 	xlb_parse_l4(p, cur + hlen, tot - hlen,
-		     !!(ip->frag_off & bpf_htons(XLB_IP_MF)));
+		     !!(ip->frag_off & bpf_htons(XLB_IP_MF)), off + hlen);
 #endif
 	return XLB_IP;
 }
 
 static __always_inline int xlb_parse_ip6(struct xlb_pkt *p, void *cur,
-					 void *data_end)
+					 void *data_end, __u32 off, __u32 avail)
 {
+	__u32 hoff = off + sizeof(struct ipv6hdr);
 	struct ipv6hdr *ip6 = cur;
 	void *end, *h;
 	int first_frag = 0, i;
@@ -217,14 +237,14 @@ static __always_inline int xlb_parse_ip6(struct xlb_pkt *p, void *cur,
 		return XLB_MALFORMED;
 	if (ip6->version != 6)
 		return XLB_MALFORMED;
-	end = (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len);
-	if (end > data_end)
+	if (sizeof(*ip6) + bpf_ntohs(ip6->payload_len) > avail)
 		return XLB_MALFORMED;
+	end = (void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len);
 
 	p->l3 = ip6;
-	p->family = 6;
-	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
-	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+	p->k.family = 6;
+	__builtin_memcpy(p->k.saddr, &ip6->saddr, 16);
+	__builtin_memcpy(p->k.daddr, &ip6->daddr, 16);
 
 	next = ip6->nexthdr;
 	h = ip6 + 1;
@@ -251,8 +271,8 @@ static __always_inline int xlb_parse_ip6(struct xlb_pkt *p, void *cur,
 			return XLB_MALFORMED;
 		if (next == IPPROTO_FRAGMENT) {
 			if (eh->frag_off & bpf_htons(XLB_IP6_OFFSET)) {
-				p->proto = eh->nexthdr;
-				p->nonfirst = 1;
+				p->k.proto = eh->nexthdr;
+				p->k.nonfirst = 1;
 				return XLB_IP;
 			}
 			if (eh->frag_off & bpf_htons(XLB_IP6_MF))
@@ -260,28 +280,34 @@ static __always_inline int xlb_parse_ip6(struct xlb_pkt *p, void *cur,
 		}
 		next = eh->nexthdr;
 		h += elen;
+		hoff += elen;
 	}
-	p->proto = next;
+	p->k.proto = next;
 #if XLB_PARSE_L4
-	xlb_parse_l4(p, h, end - h, first_frag);
+	xlb_parse_l4(p, h, end - h, first_frag, hoff);
 #else
 	(void)first_frag;
+	(void)hoff;
 #endif
 	return XLB_IP;
 }
 
-static __always_inline int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
+/* A frame of len bytes at data, of which the bytes up to data_end can be
+ * read: all of them in XDP, the linear part of an skb in TC (whose payload
+ * may sit in fragments).  Lengths are checked against len, reads against
+ * data_end. */
+static __always_inline int xlb_parse(void *data, void *data_end, __u32 len,
+				     struct xlb_pkt *p)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
+	__u32 off = sizeof(*eth);
 	__be16 proto;
 	void *cur;
 	int i;
 
 	__builtin_memset(p, 0, sizeof(*p));
 	p->data_end = data_end;
-	p->len = data_end - data;
+	p->k.len = len;
 
 	if ((void *)(eth + 1) > data_end)
 		return XLB_MALFORMED;
@@ -299,11 +325,13 @@ static __always_inline int xlb_parse(struct xdp_md *ctx, struct xlb_pkt *p)
 			return XLB_MALFORMED;
 		proto = vh->encap_proto;
 		cur = vh + 1;
+		off += sizeof(*vh);
 	}
+	p->k.l3_off = off;
 	if (proto == bpf_htons(ETH_P_IP))
-		return xlb_parse_ip4(p, cur, data_end);
+		return xlb_parse_ip4(p, cur, data_end, off, len - off);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return xlb_parse_ip6(p, cur, data_end);
+		return xlb_parse_ip6(p, cur, data_end, off, len - off);
 	return XLB_NONIP;
 }
 

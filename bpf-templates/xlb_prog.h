@@ -5,11 +5,14 @@
  * defines, before including this header:
  *   XLB_NRULES      number of rules (counter slots are laid out in xlb_abi.h)
  *   XLB_NRR         number of round-robin rules (0: no xlb_rr map)
- *   XLB_PARSE_UDP, XLB_PARSE_TCP   see xlb_parse.h
+ *   XLB_PARSE_UDP, XLB_PARSE_TCP, XLB_PARSE_ICMP, XLB_PARSE_ICMP6
+ *                   see xlb_parse.h
+ *   XLB_REPLY       1 when the object has a reply path (xlb_tc)
  */
 #ifndef XLB_PROG_H
 #define XLB_PROG_H
 
+#include <stddef.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -51,10 +54,20 @@ static __always_inline void xlb_count(__u32 slot, __u32 len)
 	}
 }
 
+/* What the functions of rules return: 0 for no match, else the counter
+ * slot and the XDP action together. */
+#define XLB_HIT(slot, action) ((((slot) + 1) << 2) | (action))
+#define XLB_HIT_SLOT(hit) (((hit) >> 2) - 1)
+#define XLB_HIT_ACTION(hit) ((hit) & 3)
+
 /* Constant tables go in .rodata by name: left to itself clang puts an
  * array of 4, 8, 16 or 32 bytes in a mergeable .rodata.cstN section, which
  * libbpf 1.1 cannot load (verifier-era workaround for the toolchain). */
 #define XLB_RODATA __attribute__((section(".rodata")))
+
+/* Header offsets past this are not followed (the verifier's bound on a
+ * packet offset is 0xffff, and no XDP frame is that long). */
+#define XLB_MAX_OFF 0x3fff
 
 /* Keep the compiler from knowing a value's range, so that a bounds check
  * the verifier needs is not optimised away (verifier workaround). */
@@ -116,7 +129,7 @@ static __always_inline __u32 xlb_murmur_final(__u32 h, __u32 len)
 	return h;
 }
 
-static __noinline __u32 xlb_flow_hash(const struct xlb_pkt *p)
+static __noinline __u32 xlb_flow_hash(const struct xlb_key *p)
 {
 	__u32 h = 0, n = p->family == 6 ? 4 : 1, i;
 
@@ -132,7 +145,7 @@ static __noinline __u32 xlb_flow_hash(const struct xlb_pkt *p)
 	return xlb_murmur_final(h, (2 * n + 2) * 4);
 }
 
-static __noinline __u32 xlb_src_hash(const struct xlb_pkt *p)
+static __noinline __u32 xlb_src_hash(const struct xlb_key *p)
 {
 	__u32 h = 0, n = p->family == 6 ? 4 : 1, i;
 
@@ -230,44 +243,53 @@ struct xlb_backend {
 	__u8 has_port;
 };
 
-/* Rewrite the destination of the packet to backend b, updating the IPv4
+/*
+ * Rewrite the destination of the packet to backend b, updating the IPv4
  * header checksum and the UDP or TCP checksum incrementally: every changed
  * 16-bit word goes into one update of each checksum (RFC 1624, eqn. 3).
- * The caller has checked that p->l4 is a whole UDP or TCP header. */
-static __always_inline void xlb_rewrite(struct xlb_pkt *p,
-					const struct xlb_backend *b)
+ * It finds the headers again from the offsets in k, after the rules (a
+ * global function) have run: so the verifier checks this once, not once
+ * for every way the parser can reach it.
+ */
+static __always_inline void xlb_rewrite_hdr(struct xdp_md *ctx,
+					    const struct xlb_key *k,
+					    const struct xlb_backend *b,
+					    const __u32 hlen, const __u32 csum_off,
+					    const int udp)
 {
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 l3_off = k->l3_off, l4_off = k->l4_off;
+	void *l3, *l4;
 	__u32 l4sum = 0, ipsum = 0;
-	__u16 *check;
+	__be16 *dport;
+	__u16 *check, c;
 	int i;
 
-	if (p->proto == IPPROTO_UDP) {
-		struct udphdr *uh = p->l4;
-
-		if ((void *)(uh + 1) > p->data_end)
-			return;
-		check = &uh->check;
-	} else {
-		struct tcphdr *th = p->l4;
-
-		if ((void *)(th + 1) > p->data_end)
-			return;
-		check = &th->check;
-	}
+	/* bounded offsets and a constant hlen in each copy: what the
+	 * verifier needs to see that the accesses are inside the packet */
+	if (l3_off > XLB_MAX_OFF || l4_off > XLB_MAX_OFF)
+		return;
+	l3 = data + l3_off;
+	l4 = data + l4_off;
+	if (l4 + hlen > data_end)
+		return;
+	dport = (__be16 *)l4 + 1; /* in both headers */
+	check = l4 + csum_off;
 	if (b->has_addr) {
-		if (p->family == 4) {
-			struct iphdr *ip = p->l3;
+		if (k->family == 4) {
+			struct iphdr *ip = l3;
 
-			if ((void *)(ip + 1) > p->data_end)
+			if ((void *)(ip + 1) > data_end)
 				return;
 			ipsum = xlb_csum_diff4(ip->daddr, b->addr[0]);
 			l4sum = ipsum;
 			ip->check = xlb_csum_apply(ip->check, ipsum);
 			ip->daddr = b->addr[0];
 		} else {
-			struct ipv6hdr *ip6 = p->l3;
+			struct ipv6hdr *ip6 = l3;
 
-			if ((void *)(ip6 + 1) > p->data_end)
+			if ((void *)(ip6 + 1) > data_end)
 				return;
 			for (i = 0; i < 4; i++) {
 				l4sum += xlb_csum_diff4(
@@ -278,26 +300,89 @@ static __always_inline void xlb_rewrite(struct xlb_pkt *p,
 		}
 	}
 	if (b->has_port) {
-		/* dport is the second 16-bit word of both headers */
-		__be16 *dport = (__be16 *)p->l4 + 1;
-
-		if ((void *)(dport + 1) > p->data_end)
-			return;
 		l4sum += (__u16)~*dport + (__u16)b->port;
 		*dport = b->port;
 	}
-	if (p->proto == IPPROTO_UDP) {
-		__u16 c;
-
-		/* 0 means "no checksum" and stays 0; a computed 0 is sent
-		 * as 0xffff (RFC 768) */
-		if (*check == 0)
-			return;
-		c = xlb_csum_apply(*check, l4sum);
-		*check = c ? c : 0xffff;
-	} else {
+	if (!udp) {
 		*check = xlb_csum_apply(*check, l4sum);
+		return;
 	}
+	/* UDP: 0 means "no checksum" and stays 0; a computed 0 is sent as
+	 * 0xffff (RFC 768) */
+	if (*check == 0)
+		return;
+	c = xlb_csum_apply(*check, l4sum);
+	*check = c ? c : 0xffff;
 }
+
+static __always_inline void xlb_rewrite(struct xdp_md *ctx,
+					const struct xlb_key *k,
+					const struct xlb_backend *b)
+{
+	/* the rules chose a backend only for a whole UDP or TCP header */
+	if (!k->whole)
+		return;
+	if (k->proto == IPPROTO_UDP)
+		xlb_rewrite_hdr(ctx, k, b, sizeof(struct udphdr),
+				offsetof(struct udphdr, check), 1);
+	else if (k->proto == IPPROTO_TCP)
+		xlb_rewrite_hdr(ctx, k, b, sizeof(struct tcphdr),
+				offsetof(struct tcphdr, check), 0);
+}
+
+#if XLB_REPLY
+#include <linux/pkt_cls.h>
+
+/* Bytes of an egress skb made linear before parsing: Ethernet, two VLAN
+ * tags, IPv6 with extension headers and a TCP header with options. */
+#define XLB_PULL 256
+
+/*
+ * The reply path, at TC egress: a backend's answer leaves with the source
+ * the client sent to.  The kernel's helpers update the checksums, because
+ * at egress they may be partial (checksum offload) and only the kernel
+ * knows; BPF_F_MARK_MANGLED_0 keeps a UDP checksum of 0 at 0 and sends a
+ * computed 0 as 0xffff.  A non-first fragment (no transport header) gets
+ * its address only.
+ */
+static __always_inline int xlb_reply(struct __sk_buff *skb,
+				     const struct xlb_key *k,
+				     const struct xlb_backend *to)
+{
+	__u32 l3 = k->l3_off, l4 = k->l4_off, check = 0;
+	__u64 mangled = k->proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
+	int i;
+
+	if (k->whole)
+		check = l4 + (k->proto == IPPROTO_UDP
+				      ? offsetof(struct udphdr, check)
+				      : offsetof(struct tcphdr, check));
+	if (to->has_addr && k->family == 4) {
+		bpf_l3_csum_replace(skb, l3 + offsetof(struct iphdr, check),
+				    k->saddr[0], to->addr[0], 4);
+		if (k->whole)
+			bpf_l4_csum_replace(skb, check, k->saddr[0],
+					    to->addr[0],
+					    BPF_F_PSEUDO_HDR | mangled | 4);
+		bpf_skb_store_bytes(skb, l3 + offsetof(struct iphdr, saddr),
+				    &to->addr[0], 4, 0);
+	} else if (to->has_addr) {
+		if (k->whole)
+			for (i = 0; i < 4; i++)
+				bpf_l4_csum_replace(skb, check, k->saddr[i],
+						    to->addr[i],
+						    BPF_F_PSEUDO_HDR | mangled |
+							    4);
+		bpf_skb_store_bytes(skb, l3 + offsetof(struct ipv6hdr, saddr),
+				    to->addr, 16, 0);
+	}
+	if (to->has_port && k->whole) {
+		bpf_l4_csum_replace(skb, check, k->sport, to->port,
+				    mangled | 2);
+		bpf_skb_store_bytes(skb, l4, &to->port, 2, 0);
+	}
+	return TC_ACT_OK;
+}
+#endif /* XLB_REPLY */
 
 #endif /* XLB_PROG_H */

@@ -181,6 +181,11 @@ struct xlb_rule {
 	struct xlb_cond cond[XLB_MATCH_KINDS];
 	unsigned int bfamily; /* backends' family: 0 when they are ports */
 	unsigned int rr_slot; /* XLB_SELECT_RR */
+	/* the reply path: a backend's answers get the source the client
+	 * sent to, vip (address backends) and vport (port backends) */
+	bool reply;
+	struct xlb_addr vip;
+	unsigned int vport;
 
 	struct xlb_rule *next;
 };

@@ -655,6 +655,41 @@ static bool needs_l4(const struct xlb_rule *r)
 	       r->verdict == XLB_VERDICT_REWRITE;
 }
 
+/* Whether replies to a rewrite can be translated back statelessly: the
+ * client sent to one address (if backends replace it) and one port (if
+ * backends replace that). */
+static void check_reply(struct xlb_rule *r, struct xlb_diags *d)
+{
+	const struct xlb_cond *dst = &r->cond[XLB_MATCH_DST];
+	const struct xlb_cond *dport = &r->cond[XLB_MATCH_DPORT];
+	bool addr = false, port = false;
+	size_t i;
+
+	for (i = 0; i < r->nbackends; i++) {
+		addr |= r->backends[i].addr != NULL;
+		port |= r->backends[i].has_port;
+	}
+	if (addr && !(dst->set && !dst->neg && dst->npfx == 1 &&
+		      dst->pfx[0].plen == (dst->pfx[0].a.family == XLB_FAM_IP4
+						   ? 32u
+						   : 128u))) {
+		xlb_warning(d, &r->arrow_loc,
+			    "replies cannot be translated back without one destination address ('dst ADDRESS'); the reply path leaves them alone");
+		return;
+	}
+	if (port && !(dport->set && !dport->neg && dport->nrng == 1 &&
+		      dport->rng[0].lo == dport->rng[0].hi)) {
+		xlb_warning(d, &r->arrow_loc,
+			    "replies cannot be translated back without one destination port ('port N'); the reply path leaves them alone");
+		return;
+	}
+	r->reply = true;
+	if (addr)
+		r->vip = dst->pfx[0].a;
+	if (port)
+		r->vport = dport->rng[0].lo;
+}
+
 /* What a family restriction came from, for the conflict message. */
 struct fam_source {
 	unsigned int family;
@@ -668,7 +703,7 @@ static void check_rule(struct xlb_ruleset *rs, struct xlb_rule *r,
 	const struct xlb_match *seen[XLB_MATCH_KINDS] = { NULL };
 	struct fam_source fam[XLB_MATCH_KINDS + 1];
 	const struct xlb_match *port_match = NULL;
-	unsigned int nfam = 0, i;
+	unsigned int nfam = 0, i, errors = d->nerrors;
 	struct xlb_match *m;
 
 	r->family = XLB_FAM_ANY;
@@ -794,6 +829,9 @@ static void check_rule(struct xlb_ruleset *rs, struct xlb_rule *r,
 		if (r->select == XLB_SELECT_RR)
 			r->rr_slot = rs->nrr++;
 	}
+
+	if (r->verdict == XLB_VERDICT_REWRITE && d->nerrors == errors)
+		check_reply(r, d);
 
 	/* The families every part allows; none left is a contradiction. */
 	for (i = 0; i < nfam; i++) {

@@ -80,6 +80,10 @@ static void put_meta(struct strbuf *out, const struct xlb_ruleset *rs)
 		      xlb_verdict_name(rs->def));
 }
 
+/* Rules in one function: short enough that the verifier's pending branches
+ * (8192) and the 16-bit jumps inside it never run out. */
+#define XLB_CHUNK 64
+
 /*
  * Lookup tables.  A condition with more than XLB_INLINE_MAX values becomes
  * a table of sorted intervals (xlb_in4/xlb_in6 in xlb_prog.h); identical
@@ -97,6 +101,10 @@ struct table {
 
 struct gen {
 	const struct xlb_ruleset *rs;
+	struct strbuf *be;  /* every rewrite's backends, one table */
+	size_t nbe;
+	size_t be_base;	    /* where the current rule's start in it */
+	size_t nrev;	    /* entries of xlb_reverse[] (in be, for TC) */
 	struct strbuf *out; /* the rules */
 	struct strbuf *tab; /* the tables they use, emitted before them */
 	struct table *tables;
@@ -452,6 +460,16 @@ static void put_port_tests(struct gen *g, const struct xlb_rule *r,
 
 /* --- backends ------------------------------------------------------ */
 
+static bool has_list(const struct xlb_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nbackends; i++)
+		if (r->backends[i].w != 1)
+			return true;
+	return false;
+}
+
 static void put_backend_tables(struct gen *g, const struct xlb_rule *r)
 {
 	struct strbuf *out = g->tab;
@@ -459,13 +477,14 @@ static void put_backend_tables(struct gen *g, const struct xlb_rule *r)
 	size_t i, n;
 	char name[80];
 
-	put_rule_comment(out, g->rs, r, "");
-	strbuf_printf(out,
-		      "static const struct xlb_backend xlb_r%u_be[%zu] XLB_RODATA = {\n",
-		      r->index, r->nbackends);
+	g->be_base = g->nbe;
+	g->nbe += r->nbackends;
+	strbuf_puts(g->be, "\t");
+	put_rule_comment(g->be, g->rs, r, "");
 	for (i = 0; i < r->nbackends; i++) {
 		const struct xlb_backend *b = &r->backends[i];
 
+		out = g->be;
 		xlb_backend_format(b, name, sizeof(name));
 		strbuf_puts(out, "\t{ ");
 		if (b->addr) {
@@ -482,12 +501,15 @@ static void put_backend_tables(struct gen *g, const struct xlb_rule *r)
 			strbuf_printf(out,
 				      ".port = __bpf_constant_htons(%u), .has_port = 1, ",
 				      (unsigned int)b->port);
-		strbuf_printf(out, "}, /* %s", name);
+		strbuf_printf(out, "}, /* %zu: %s", g->be_base + i, name);
 		if (b->has_weight)
 			strbuf_printf(out, " weight %u", b->w);
 		strbuf_puts(out, " */\n");
 	}
-	strbuf_puts(out, "};\n");
+	out = g->tab;
+	if (r->select != XLB_SELECT_MAGLEV && !has_list(r))
+		return;
+	put_rule_comment(out, g->rs, r, "");
 
 	if (r->select == XLB_SELECT_MAGLEV) {
 		list = xlb_maglev_table(r);
@@ -498,12 +520,6 @@ static void put_backend_tables(struct gen *g, const struct xlb_rule *r)
 			      r->index, n);
 	} else {
 		n = xlb_weighted_list(r, &list);
-		if (n == r->nbackends) {
-			/* all weights 1: the list is 0, 1, 2, ... */
-			free(list);
-			strbuf_puts(out, "\n");
-			return;
-		}
 		strbuf_puts(out, "/* weighted list: each backend as often as its weight */\n");
 		strbuf_printf(out, "static const __u8 xlb_r%u_list[%zu] XLB_RODATA = {",
 			      r->index, n);
@@ -519,15 +535,6 @@ static void put_backend_tables(struct gen *g, const struct xlb_rule *r)
 	free(list);
 }
 
-static bool has_list(const struct xlb_rule *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nbackends; i++)
-		if (r->backends[i].w != 1)
-			return true;
-	return false;
-}
 
 static void put_rewrite(struct gen *g, const struct xlb_rule *r, const char *in)
 {
@@ -565,12 +572,9 @@ static void put_rewrite(struct gen *g, const struct xlb_rule *r, const char *in)
 	}
 	if (pick && has_list(r))
 		strbuf_printf(out, "%si = xlb_r%u_list[i];\n", in, r->index);
-	if (!pick || has_list(r)) {
-		/* a table entry: bound it where the verifier can see */
-		strbuf_printf(out, "%sxlb_barrier_var(i);\n", in);
-		strbuf_printf(out, "%sif (i >= %zu)\n%s\ti = 0;\n", in, n, in);
-	}
-	strbuf_printf(out, "%sxlb_rewrite(p, &xlb_r%u_be[i]);\n", in, r->index);
+	/* xlb_xdp() rewrites the packet to the backend chosen here */
+	strbuf_printf(out, "%sp->backend = %zu + i + 1; /* xlb_backends[%zu + i] */\n",
+		      in, g->be_base, g->be_base);
 }
 
 /* What a matching rule does, at indent. */
@@ -580,10 +584,8 @@ static void put_action(struct gen *g, const struct xlb_rule *r, const char *in)
 
 	if (r->verdict == XLB_VERDICT_REWRITE)
 		put_rewrite(g, r, in);
-	strbuf_printf(out, "%sslot = %u;\n", in, r->index);
-	strbuf_printf(out, "%saction = %s;\n", in,
+	strbuf_printf(out, "%sreturn XLB_HIT(%u, %s);\n", in, r->index,
 		      r->verdict == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
-	strbuf_printf(out, "%sgoto out;\n", in);
 }
 
 static void put_rule(struct gen *g, const struct xlb_rule *r)
@@ -607,7 +609,7 @@ static void put_rule(struct gen *g, const struct xlb_rule *r)
 	 * cannot tell, and nor may any rule after it. */
 	strbuf_puts(out, "\t\tif (p->l4_bad)\n\t\t\tgoto malformed;\n");
 	if (r->proto == XLB_PROTO_ICMP || r->proto == XLB_PROTO_ICMP6) {
-		strbuf_puts(out, "\t\tif (p->l4 &&\n\t\t    ");
+		strbuf_puts(out, "\t\tif (p->whole &&\n\t\t    ");
 		put_range_test(g, r, &r->cond[XLB_MATCH_TYPE], "p->icmp_type",
 			       "ICMP types", "\t\t");
 		strbuf_puts(out, ") {\n");
@@ -625,7 +627,7 @@ static void put_rule(struct gen *g, const struct xlb_rule *r)
 	}
 	/* a first fragment cut inside its header (RFC 1858) shows its ports
 	 * but not its flags, and has no checksum to update */
-	strbuf_puts(out, "\t\t\tif (!p->l4)\n\t\t\t\tgoto malformed;\n");
+	strbuf_puts(out, "\t\t\tif (!p->whole)\n\t\t\t\tgoto malformed;\n");
 	if (r->cond[XLB_MATCH_FLAGS].set) {
 		strbuf_puts(out, "\t\t\tif (");
 		put_flags_test(out, &r->cond[XLB_MATCH_FLAGS]);
@@ -638,11 +640,214 @@ static void put_rule(struct gen *g, const struct xlb_rule *r)
 	strbuf_puts(out, "\t\t}\n\t}\n\n");
 }
 
+/* --- the reply path ----------------------------------------------- */
+
+/* One address test, "field == addr", over the address's words. */
+static void put_addr_equal(struct strbuf *out, const char *field,
+			   const struct xlb_addr *a)
+{
+	struct xlb_prefix p = { .a = *a };
+
+	p.plen = a->family == XLB_FAM_IP6 ? 128 : 32;
+	put_prefix_test(out, field, &p);
+}
+
+/* Whether some backend of r has an address: then the rest of a fragmented
+ * reply needs its source address back too. */
+static bool frag_needed(const struct xlb_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nbackends; i++)
+		if (r->backends[i].addr)
+			return true;
+	return false;
+}
+
+/* An entry of xlb_reverse[]: what a reply of rule r gets back (its address
+ * and/or port); returns its index + 1. */
+static size_t put_reverse(struct gen *g, const struct xlb_rule *r, bool addr,
+			  bool port)
+{
+	struct strbuf *out = g->be;
+	char buf[64];
+
+	strbuf_puts(out, "\t{ ");
+	if (addr) {
+		unsigned int w, words = r->vip.family == XLB_FAM_IP6 ? 4 : 1;
+
+		strbuf_puts(out, ".addr = { ");
+		for (w = 0; w < words; w++)
+			strbuf_printf(out, "__bpf_constant_htonl(0x%08x)%s",
+				      word_at(r->vip.addr, w),
+				      w + 1 < words ? ", " : " }, ");
+		strbuf_puts(out, ".has_addr = 1, ");
+	}
+	if (port)
+		strbuf_printf(out, ".port = __bpf_constant_htons(%u), .has_port = 1, ",
+			      r->vport);
+	strbuf_printf(out, "}, /* %zu: line %u, ", g->nrev, r->loc.first_line);
+	if (addr) {
+		xlb_addr_format(&r->vip, buf, sizeof(buf));
+		strbuf_printf(out, "source %s", buf);
+	}
+	if (port)
+		strbuf_printf(out, "%ssource port %u", addr ? ", " : "",
+			      r->vport);
+	strbuf_puts(out, " */\n");
+	return ++g->nrev;
+}
+
+/* The reverse of rule r: a reply from one of its backends to one of its
+ * clients gets the source the client sent to. */
+static void put_reply_rule(struct gen *g, const struct xlb_rule *r)
+{
+	const struct xlb_cond *src = &r->cond[XLB_MATCH_SRC];
+	const struct xlb_cond *sport = &r->cond[XLB_MATCH_SPORT];
+	const struct xlb_cond *dst = &r->cond[XLB_MATCH_DST];
+	const struct xlb_cond *dport = &r->cond[XLB_MATCH_DPORT];
+	struct strbuf *out = g->out;
+	bool frag = false;
+	size_t i;
+
+	/* what replies get back, the address and port clients sent to:
+	 * one entry for each kind of backend the rule has */
+	size_t entry[4] = { 0 }; /* by addr * 2 + port: index + 1 */
+
+	for (i = 0; i < r->nbackends; i++) {
+		const struct xlb_backend *b = &r->backends[i];
+		unsigned int kind = (b->addr != NULL) * 2 + b->has_port;
+
+		if (entry[kind])
+			continue;
+		entry[kind] = put_reverse(g, r, b->addr != NULL, b->has_port);
+	}
+	if (frag_needed(r) && !entry[2])
+		entry[2] = put_reverse(g, r, true, false);
+
+	put_rule_comment(out, g->rs, r, "\t");
+	strbuf_puts(out, "\txlb_barrier_var(p);\n\tif (");
+	if (r->family != XLB_FAM_ANY)
+		strbuf_printf(out, "p->family == %d && ",
+			      r->family == XLB_FAM_IP4 ? 4 : 6);
+	strbuf_printf(out, "p->proto == %s", proto_macro(r->proto));
+	/* the reply goes to a client the rule matched */
+	if (src->set) {
+		strbuf_puts(out, " &&\n\t    ");
+		put_addr_test(g, r, src, "p->daddr", "\t");
+	}
+	strbuf_puts(out, ") {\n");
+	strbuf_puts(out, "\t\tif (p->whole");
+	if (sport->set) {
+		strbuf_puts(out, " &&\n\t\t    ");
+		put_range_test(g, r, sport, "bpf_ntohs(p->dport)",
+			       "client ports", "\t\t");
+	}
+	strbuf_puts(out, ") {\n");
+	for (i = 0; i < r->nbackends; i++) {
+		const struct xlb_backend *b = &r->backends[i];
+		char name[80];
+
+		xlb_backend_format(b, name, sizeof(name));
+		strbuf_printf(out, "\t\t\t/* from %s */\n\t\t\tif (", name);
+		if (b->addr) {
+			put_addr_equal(out, "p->saddr", &b->a);
+			strbuf_puts(out, " &&\n\t\t\t    ");
+			frag = true;
+		} else if (dst->set) {
+			/* a local server answers from the address asked */
+			put_addr_test(g, r, dst, "p->saddr", "\t\t\t");
+			strbuf_puts(out, " &&\n\t\t\t    ");
+		}
+		if (b->has_port)
+			strbuf_printf(out, "bpf_ntohs(p->sport) == %u",
+				      (unsigned int)b->port);
+		else
+			put_range_test(g, r, dport, "bpf_ntohs(p->sport)",
+				       "service ports", "\t\t\t");
+		strbuf_printf(out,
+			      ")\n\t\t\t\treturn %zu;\n",
+			      entry[(b->addr != NULL) * 2 + b->has_port]);
+	}
+	strbuf_puts(out, "\t\t}\n");
+	if (frag) {
+		/* the rest of a fragmented reply carries the address only */
+		size_t n = 0;
+
+		strbuf_puts(out, "\t\tif (p->nonfirst && (");
+		for (i = 0; i < r->nbackends; i++) {
+			if (!r->backends[i].addr)
+				continue;
+			if (n++)
+				strbuf_puts(out, " ||\n\t\t    ");
+			put_addr_equal(out, "p->saddr", &r->backends[i].a);
+		}
+		strbuf_printf(out, "))\n\t\t\treturn %zu;\n", entry[2]);
+	}
+	strbuf_puts(out, "\t}\n\n");
+}
+
+/* The reply path: a global function picks the entry of xlb_reverse[] for
+ * a packet (0: none), like xlb_rules() without the packet; the program
+ * applies it with the kernel's helpers. */
+static void put_reply_program(struct gen *g, struct strbuf *out)
+{
+	struct strbuf rules = STRBUF_INIT, rev = STRBUF_INIT;
+	struct strbuf *save_out = g->out, *save_be = g->be;
+	const struct xlb_rule *r;
+
+	g->out = &rules;
+	g->be = &rev;
+	for (r = g->rs->rules; r; r = r->next)
+		if (r->reply)
+			put_reply_rule(g, r);
+	g->out = save_out;
+	g->be = save_be;
+
+	strbuf_puts(out, "/* What replies get back: xlb_reverse[n - 1] for xlb_replies() = n. */\n");
+	strbuf_printf(out,
+		      "static const struct xlb_backend xlb_reverse[%zu] XLB_RODATA = {\n",
+		      g->nrev);
+	strbuf_add(out, rev.buf, rev.len);
+	strbuf_puts(out, "};\n\n");
+	strbuf_puts(out,
+		    "/* The reply path: each rewrite in reverse, in file order. */\n"
+		    "__noinline int xlb_replies(struct xlb_key *p)\n"
+		    "{\n"
+		    "\tif (!p)\n"
+		    "\t\treturn 0;\n\n");
+	strbuf_add(out, rules.buf, rules.len);
+	strbuf_puts(out, "\treturn 0;\n}\n\n");
+	strbuf_printf(out,
+		      "SEC(\"tc\")\n"
+		      "int xlb_tc(struct __sk_buff *skb)\n"
+		      "{\n"
+		      "\tstruct xlb_pkt p;\n"
+		      "\t__u32 e;\n"
+		      "\n"
+		      "\t/* the headers into the linear part, where they can be read */\n"
+		      "\tbpf_skb_pull_data(skb, skb->len < XLB_PULL ? skb->len : XLB_PULL);\n"
+		      "\tif (xlb_parse((void *)(long)skb->data, (void *)(long)skb->data_end,\n"
+		      "\t\t      skb->len, &p) != XLB_IP)\n"
+		      "\t\treturn TC_ACT_OK;\n"
+		      "\te = xlb_replies(&p.k) - 1;\n"
+		      "\txlb_barrier_var(e);\n"
+		      "\tif (e < %zu)\n"
+		      "\t\txlb_reply(skb, &p.k, &xlb_reverse[e]);\n"
+		      "\treturn TC_ACT_OK;\n"
+		      "}\n",
+		      g->nrev);
+	strbuf_release(&rules);
+	strbuf_release(&rev);
+}
+
 void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 {
 	bool udp = false, tcp = false, icmp = false, icmp6 = false;
-	struct strbuf body = STRBUF_INIT, tables = STRBUF_INIT;
-	struct gen g = { .rs = rs, .out = &body, .tab = &tables };
+	bool reply = false;
+	struct strbuf rbody = STRBUF_INIT;
+	struct strbuf body = STRBUF_INIT, tables = STRBUF_INIT, be = STRBUF_INIT;
+	struct gen g = { .rs = rs, .out = &body, .tab = &tables, .be = &be };
 	const struct xlb_rule *r;
 	size_t i;
 
@@ -653,40 +858,70 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 		tcp |= r->proto == XLB_PROTO_TCP || r->proto == XLB_PROTO_ANY;
 		icmp |= r->proto == XLB_PROTO_ICMP;
 		icmp6 |= r->proto == XLB_PROTO_ICMP6;
+		reply |= r->reply;
 	}
 
-	/* One exit that counts: each rule only picks its slot and action, so
-	 * the program grows by a compare and a jump per rule.  The tables
-	 * the rules use are collected as they are written, and go first. */
-	strbuf_puts(&body, "/* First match wins: the rules in file order. */\n");
-	strbuf_puts(&body,
-		    "static __always_inline int xlb_rules(struct xlb_pkt *p)\n{\n");
-	strbuf_puts(&body, "\t__u32 slot;\n\tint action;\n");
-	for (r = rs->rules; r; r = r->next)
-		if (r->verdict == XLB_VERDICT_REWRITE)
-			break;
-	if (r)
-		strbuf_puts(&body, "\t__u32 i; /* the backend a rewrite picks */\n");
-	strbuf_puts(&body, "\n");
-	for (r = rs->rules; r; r = r->next) {
-		if (r->verdict == XLB_VERDICT_REWRITE)
-			put_backend_tables(&g, r);
-		put_rule(&g, r);
+	/*
+	 * The rules go in global functions of XLB_CHUNK rules each, which
+	 * the verifier checks once for any packet (they see values only,
+	 * never the packet; a rewrite only names its backend), and whose
+	 * jumps stay short.  xlb_rules() calls them in turn and counts.  The
+	 * tables the rules use are collected as they are written, and go
+	 * first.
+	 */
+	for (r = rs->rules, i = 0; r; r = r->next, i++) {
+		bool l4 = false;
+		const struct xlb_rule *c;
+		size_t k;
+
+		if (i % XLB_CHUNK)
+			continue;
+		for (c = r, k = 0; c && k < XLB_CHUNK; c = c->next, k++)
+			l4 |= needs_l4(c);
+		strbuf_printf(&body,
+			      "/* Rules %zu to %zu: XLB_HIT(slot, action) for the first that\n"
+			      " * matches, 0 for none. */\n",
+			      i, i + k - 1);
+		strbuf_printf(&body,
+			      "__noinline int xlb_rules_%zu(struct xlb_key *p)\n{\n",
+			      i / XLB_CHUNK);
+		for (c = r, k = 0; c && k < XLB_CHUNK; c = c->next, k++)
+			if (c->verdict == XLB_VERDICT_REWRITE)
+				break;
+		if (c && k < XLB_CHUNK)
+			strbuf_puts(&body, "\t__u32 i; /* the backend a rewrite picks */\n\n");
+		strbuf_puts(&body, "\tif (!p)\n\t\treturn 0;\n\n");
+		for (c = r, k = 0; c && k < XLB_CHUNK; c = c->next, k++) {
+			if (c->verdict == XLB_VERDICT_REWRITE)
+				put_backend_tables(&g, c);
+			put_rule(&g, c);
+		}
+		strbuf_puts(&body, "\treturn 0;\n");
+		if (l4)
+			strbuf_puts(&body,
+				    "malformed:\n"
+				    "\t/* a broken transport header: pass it untouched */\n"
+				    "\treturn XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XDP_PASS);\n");
+		strbuf_puts(&body, "}\n\n");
 	}
-	strbuf_printf(&body, "\t/* no rule matched: default %s */\n",
-		      xlb_verdict_name(rs->def));
-	strbuf_puts(&body, "\tslot = XLB_CTR_DEFAULT(XLB_NRULES);\n");
-	strbuf_printf(&body, "\taction = %s;\n",
-		      rs->def == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
-	if (udp || tcp || icmp || icmp6)
-		strbuf_puts(&body,
-			    "\tgoto out;\n"
-			    "malformed:\n"
-			    "\t/* a broken transport header: pass it untouched */\n"
-			    "\tslot = XLB_CTR_MALFORMED(XLB_NRULES);\n"
-			    "\taction = XDP_PASS;\n");
 	strbuf_puts(&body,
-		    "out:\n\txlb_count(slot, p->len);\n\treturn action;\n}\n\n");
+		    "/* First match wins: the rules in file order, then the default. */\n"
+		    "__noinline int xlb_rules(struct xlb_key *p)\n"
+		    "{\n"
+		    "\tint hit = 0;\n\n"
+		    "\tif (!p)\n"
+		    "\t\treturn XDP_PASS;\n");
+	for (i = 0; i * XLB_CHUNK < rs->nrules; i++)
+		strbuf_printf(&body, "\t%sit = xlb_rules_%zu(p);\n",
+			      i ? "if (!hit)\n\t\th" : "h", i);
+	strbuf_printf(&body,
+		      "\tif (!hit) /* default %s */\n"
+		      "\t\thit = XLB_HIT(XLB_CTR_DEFAULT(XLB_NRULES), %s);\n"
+		      "\txlb_count(XLB_HIT_SLOT(hit), p->len);\n"
+		      "\treturn XLB_HIT_ACTION(hit);\n"
+		      "}\n\n",
+		      xlb_verdict_name(rs->def),
+		      rs->def == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
 
 	strbuf_puts(out, "/* Generated by xlbc " PACKAGE_VERSION " from ");
 	put_comment_text(out, rs->src->path);
@@ -699,12 +934,24 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 	strbuf_printf(out, "#define XLB_PARSE_TCP %d\n", tcp);
 	strbuf_printf(out, "#define XLB_PARSE_ICMP %d\n", icmp);
 	strbuf_printf(out, "#define XLB_PARSE_ICMP6 %d\n", icmp6);
+	strbuf_printf(out, "#define XLB_REPLY %d\n", reply);
 	strbuf_puts(out, "#include \"xlb_prog.h\"\n\n");
 	put_meta(out, rs);
+	if (reply)
+		put_reply_program(&g, &rbody);
 	strbuf_add(out, tables.buf, tables.len);
 	strbuf_add(out, body.buf, body.len);
+	if (g.nbe) {
+		strbuf_puts(out, "/* Every rewrite's backends, by p->backend - 1. */\n");
+		strbuf_printf(out,
+			      "static const struct xlb_backend xlb_backends[%zu] XLB_RODATA = {\n",
+			      g.nbe);
+		strbuf_add(out, be.buf, be.len);
+		strbuf_puts(out, "};\n\n");
+	}
 	strbuf_release(&tables);
 	strbuf_release(&body);
+	strbuf_release(&be);
 	for (i = 0; i < g.ntables; i++)
 		free(g.tables[i].iv);
 	free(g.tables);
@@ -713,18 +960,39 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 		    "SEC(\"xdp\")\n"
 		    "int xlb_xdp(struct xdp_md *ctx)\n"
 		    "{\n"
+		    "\tvoid *data = (void *)(long)ctx->data;\n"
+		    "\tvoid *data_end = (void *)(long)ctx->data_end;\n"
 		    "\tstruct xlb_pkt p;\n"
+		    "\tint action;\n");
+	if (g.nbe)
+		strbuf_puts(out, "\t__u32 b;\n");
+	strbuf_puts(out,
 		    "\n"
-		    "\tswitch (xlb_parse(ctx, &p)) {\n"
+		    "\tswitch (xlb_parse(data, data_end, data_end - data, &p)) {\n"
 		    "\tcase XLB_IP:\n"
-		    "\t\treturn xlb_rules(&p);\n"
+		    "\t\taction = xlb_rules(&p.k);\n");
+	if (g.nbe)
+		strbuf_printf(out,
+			      "\t\t/* 0, no rewrite, wraps past the end */\n"
+			      "\t\tb = p.k.backend - 1;\n"
+			      "\t\txlb_barrier_var(b);\n"
+			      "\t\tif (b < %zu)\n"
+			      "\t\t\txlb_rewrite(ctx, &p.k, &xlb_backends[b]);\n",
+			      g.nbe);
+	strbuf_puts(out,
+		    "\t\treturn action;\n"
 		    "\tcase XLB_NONIP:\n"
-		    "\t\txlb_count(XLB_CTR_NONIP(XLB_NRULES), p.len);\n"
+		    "\t\txlb_count(XLB_CTR_NONIP(XLB_NRULES), p.k.len);\n"
 		    "\t\treturn XDP_PASS;\n"
 		    "\tdefault:\n"
 		    "\t\t/* truncated or malformed: let the stack judge it */\n"
-		    "\t\txlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.len);\n"
+		    "\t\txlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.k.len);\n"
 		    "\t\treturn XDP_PASS;\n"
 		    "\t}\n"
 		    "}\n");
+	if (reply) {
+		strbuf_putc(out, '\n');
+		strbuf_add(out, rbody.buf, rbody.len);
+	}
+	strbuf_release(&rbody);
 }

@@ -173,59 +173,79 @@ static uint64_t le(const unsigned char *p, int n)
 	return v;
 }
 
-/* The size in bytes of the ELF section named name, or -1.  Only what
- * clang -target bpf writes on this host: ELF64, little-endian. */
-static int64_t elf_section_size(const struct strbuf *obj, const char *name)
+/* The size in bytes of the largest function in the object, its name in
+ * *name (pointing into obj), or -1.  Only what clang -target bpf writes on
+ * this host: ELF64, little-endian, one symbol table. */
+static int64_t largest_function(const struct strbuf *obj, const char **name)
 {
 	const unsigned char *e = (const unsigned char *)obj->buf;
-	uint64_t shoff, stroff, strsize, off;
-	unsigned int shentsize, shnum, shstrndx, i;
+	uint64_t shoff, off, size, link, best = 0;
+	unsigned int shentsize, shnum, i;
+	int found = 0;
 
 	if (obj->len < 64 || memcmp(e, "\177ELF", 4) || e[4] != 2 || e[5] != 1)
 		return -1;
 	shoff = le(e + 0x28, 8);
 	shentsize = (unsigned int)le(e + 0x3a, 2);
 	shnum = (unsigned int)le(e + 0x3c, 2);
-	shstrndx = (unsigned int)le(e + 0x3e, 2);
-	if (shentsize < 64 || shstrndx >= shnum || shoff > obj->len ||
+	if (shentsize < 64 || shoff > obj->len ||
 	    (uint64_t)shnum * shentsize > obj->len - shoff)
-		return -1;
-	stroff = le(e + shoff + (uint64_t)shstrndx * shentsize + 24, 8);
-	strsize = le(e + shoff + (uint64_t)shstrndx * shentsize + 32, 8);
-	if (stroff > obj->len || strsize > obj->len - stroff)
 		return -1;
 	for (i = 0; i < shnum; i++) {
 		const unsigned char *sh = e + shoff + (uint64_t)i * shentsize;
+		const unsigned char *strsh;
+		uint64_t j, stroff, strsize;
 
-		off = le(sh, 4);
-		if (off < strsize &&
-		    strnlen((const char *)e + stroff + off, strsize - off) ==
-			    strlen(name) &&
-		    !strcmp((const char *)e + stroff + off, name))
-			return (int64_t)le(sh + 32, 8);
+		if (le(sh + 4, 4) != 2) /* SHT_SYMTAB */
+			continue;
+		off = le(sh + 24, 8);
+		size = le(sh + 32, 8);
+		link = le(sh + 40, 4);
+		if (off > obj->len || size > obj->len - off || link >= shnum)
+			return -1;
+		strsh = e + shoff + link * shentsize;
+		stroff = le(strsh + 24, 8);
+		strsize = le(strsh + 32, 8);
+		if (stroff > obj->len || strsize > obj->len - stroff)
+			return -1;
+		for (j = 0; j + 24 <= size; j += 24) {
+			const unsigned char *sym = e + off + j;
+			uint64_t n = le(sym, 4), sz = le(sym + 16, 8);
+
+			if ((sym[4] & 0xf) != 2 || n >= strsize) /* STT_FUNC */
+				continue;
+			if (!found || sz > best) {
+				best = sz;
+				*name = (const char *)e + stroff + n;
+				found = 1;
+			}
+		}
 	}
-	return -1;
+	if (!found || memchr(*name, '\0', obj->len - (size_t)(*name - obj->buf)) == NULL)
+		return -1;
+	return (int64_t)best;
 }
 
 /* clang 14 does not refuse a jump that its 16-bit offset cannot span; it
- * wraps.  Refuse a program that long rather than load one that may jump
- * somewhere else. */
+ * wraps.  Refuse a function that long rather than load one that may jump
+ * somewhere else.  (The rules come in functions of a few dozen each, so
+ * only rules of extraordinary size get here.) */
 static int check_program_size(const struct xlbc_opts *o,
 			      const struct strbuf *obj, size_t nrules)
 {
-	int64_t size = elf_section_size(obj, "xdp");
+	const char *fn = NULL;
+	int64_t size = largest_function(obj, &fn);
 
 	if (size < 0) {
-		errorf("internal error: clang's object for '%s' has no xdp "
-		       "section",
+		errorf("internal error: clang's object for '%s' has no functions",
 		       o->input);
 		return -1;
 	}
 	if (size / BPF_INSN_SIZE > XLB_MAX_PROG_INSNS) {
-		errorf("'%s': %zu rules make a program of %lld BPF instructions, "
-		       "more than the %d that one program's jumps can span; "
-		       "use fewer rules (see LIMITS in xlb-rules(5))",
-		       o->input, nrules, (long long)(size / BPF_INSN_SIZE),
+		errorf("'%s': the %zu rules make a BPF function (%s) of %lld "
+		       "instructions, more than the %d that its jumps can span; "
+		       "use fewer or smaller rules (see LIMITS in xlb-rules(5))",
+		       o->input, nrules, fn, (long long)(size / BPF_INSN_SIZE),
 		       XLB_MAX_PROG_INSNS);
 		return -1;
 	}

@@ -259,3 +259,60 @@ void xlb_pin_dir(const char *ifname, char *buf, size_t len)
 initial:
 	snprintf(buf, len, XLB_PIN_ROOT "/%s", ifname);
 }
+
+static void tc_hook_init(struct bpf_tc_hook *hook, int ifindex)
+{
+	memset(hook, 0, sizeof(*hook));
+	hook->sz = sizeof(*hook);
+	hook->ifindex = ifindex;
+	hook->attach_point = BPF_TC_EGRESS;
+}
+
+int xlb_tc_query(int ifindex, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XLB_TC_HANDLE,
+		    .priority = XLB_TC_PRIORITY);
+	struct bpf_tc_hook hook;
+	int err;
+
+	tc_hook_init(&hook, ifindex);
+	*prog_id = 0;
+	err = bpf_tc_query(&hook, &opts);
+	/* no clsact qdisc, or no filter at our handle */
+	if (err == -ENOENT || err == -EINVAL)
+		return 0;
+	if (err)
+		return err;
+	*prog_id = opts.prog_id;
+	return 0;
+}
+
+int xlb_tc_attach(int ifindex, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XLB_TC_HANDLE,
+		    .priority = XLB_TC_PRIORITY, .prog_fd = prog_fd,
+		    .flags = BPF_TC_F_REPLACE);
+	struct bpf_tc_hook hook;
+	int err;
+
+	tc_hook_init(&hook, ifindex);
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+int xlb_tc_detach(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = XLB_TC_HANDLE,
+		    .priority = XLB_TC_PRIORITY);
+	struct bpf_tc_hook hook;
+	__u32 id;
+	int err;
+
+	err = xlb_tc_query(ifindex, &id);
+	if (err || !id)
+		return err;
+	tc_hook_init(&hook, ifindex);
+	return bpf_tc_detach(&hook, &opts);
+}

@@ -42,6 +42,21 @@ void xlb_attached_close(struct xlb_attached *a);
 /* Sum the per-CPU counters of every slot: out has n entries. */
 int xlb_read_counters(int stats_fd, unsigned int n, struct xlb_counter *out);
 
+/*
+ * The reply path: one cls_bpf filter on the interface's clsact egress
+ * hook, at a handle and priority of xlb's own ("xlb" in ASCII), so that it
+ * is found, replaced and removed without touching anyone else's filters.
+ */
+#define XLB_TC_HANDLE 0x786c62u
+#define XLB_TC_PRIORITY 0x786cu
+
+/* The program id of xlb's egress filter on ifindex (0: none); 0 or -errno. */
+int xlb_tc_query(int ifindex, __u32 *prog_id);
+/* Attach prog_fd as xlb's egress filter, replacing the one there. */
+int xlb_tc_attach(int ifindex, int prog_fd);
+/* Remove xlb's egress filter; 0 if there was none. */
+int xlb_tc_detach(int ifindex);
+
 #define XLB_BPFFS "/sys/fs/bpf"
 #define XLB_PIN_ROOT XLB_BPFFS "/xlb"
 #define XLB_PIN_NETNS XLB_PIN_ROOT "/netns"

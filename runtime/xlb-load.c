@@ -4,7 +4,9 @@
  * it).  The program stays attached after xlb-load exits.  An xlb program
  * already on the interface is replaced atomically (XDP_FLAGS_REPLACE: there
  * is no moment without a program); a program xlb did not load is left alone
- * unless --force.
+ * unless --force.  When the object has a reply path (xlb_tc), it goes on
+ * the interface's TC egress hook too, before the XDP program, so that no
+ * request reaches a new backend whose replies would leave untranslated.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +37,7 @@ struct options {
 	int force;
 	int detach;
 	int pin;
+	int reply; /* attach the reply path, if the object has one */
 };
 
 static void usage(FILE *out)
@@ -48,6 +51,7 @@ static void usage(FILE *out)
 	      "  -f, --force       replace or detach an XDP program xlb did not load\n"
 	      "  -d, --detach      detach the XDP program from IFNAME\n"
 	      "      --no-pin      do not pin the program and maps under /sys/fs/bpf/xlb\n"
+	      "      --no-reply-path  do not attach the object's reply path (TC egress)\n"
 	      "  -v, --verbose     more detail (repeat for libbpf debug output)\n"
 	      "  -h, --help        show this help and exit\n"
 	      "  -V, --version     show the version and exit\n"
@@ -93,7 +97,7 @@ static void print_verifier_tail(const char *log)
 
 static void unpin_all(const char *ifname)
 {
-	static const char *const names[] = { "prog", "stats", "meta" };
+	static const char *const names[] = { "prog", "stats", "meta", "tc" };
 	char dir[256], path[300];
 	size_t i;
 
@@ -143,7 +147,8 @@ static int mkdir_parents(const char *path)
 	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-static void pin_all(const char *ifname, int prog_fd, int stats_fd, int meta_fd)
+static void pin_all(const char *ifname, int prog_fd, int stats_fd, int meta_fd,
+		    int tc_fd)
 {
 	char dir[256];
 	int err;
@@ -164,7 +169,8 @@ static void pin_all(const char *ifname, int prog_fd, int stats_fd, int meta_fd)
 	}
 	/* all three or none: never the new program beside old maps */
 	if (pin_one(prog_fd, dir, "prog") || pin_one(stats_fd, dir, "stats") ||
-	    pin_one(meta_fd, dir, "meta")) {
+	    pin_one(meta_fd, dir, "meta") ||
+	    (tc_fd >= 0 && pin_one(tc_fd, dir, "tc"))) {
 		unpin_all(ifname);
 		return;
 	}
@@ -202,6 +208,57 @@ static int open_current(const struct options *o, int ifindex,
 	return 0;
 }
 
+/* Remove the reply path from the interface's egress, if it is there. */
+static int detach_reply(const struct options *o)
+{
+	int ifindex = (int)if_nametoindex(o->ifname);
+	int err = xlb_tc_detach(ifindex);
+
+	if (err) {
+		pr_warn("cannot remove the reply path from %s egress: %s; "
+			"'tc filter del dev %s egress handle 0x%x prio %u bpf' "
+			"removes it\n",
+			o->ifname, strerror(-err), o->ifname, XLB_TC_HANDLE,
+			XLB_TC_PRIORITY);
+		return 1;
+	}
+	return 0;
+}
+
+/* Put back the egress filter that was there before (prog_id 0: none). */
+static void restore_reply(const struct options *o, int ifindex, __u32 prog_id)
+{
+	int fd, err;
+
+	if (!prog_id) {
+		detach_reply(o);
+		return;
+	}
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	err = fd < 0 ? -errno : xlb_tc_attach(ifindex, fd);
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		pr_warn("warning: cannot put back the reply path %u on %s "
+			"egress: %s\n",
+			prog_id, o->ifname, strerror(-err));
+}
+
+/* Attach the new reply path; *old is what it replaced. */
+static int attach_reply(const struct options *o, int ifindex, int tc_fd,
+			__u32 *old)
+{
+	int err = xlb_tc_query(ifindex, old);
+
+	if (!err)
+		err = xlb_tc_attach(ifindex, tc_fd);
+	if (err && !not_root_hint(err))
+		pr_warn("cannot attach the reply path to %s egress: %s; "
+			"--no-reply-path loads the program without it\n",
+			o->ifname, strerror(-err));
+	return err;
+}
+
 static int do_detach(const struct options *o, int ifindex)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, aopts);
@@ -213,6 +270,7 @@ static int do_detach(const struct options *o, int ifindex)
 	if (!cur.prog_id) {
 		pr_warn("%s has no XDP program; nothing to detach\n",
 			o->ifname);
+		detach_reply(o);
 		unpin_all(o->ifname);
 		goto out;
 	}
@@ -228,7 +286,7 @@ static int do_detach(const struct options *o, int ifindex)
 	unpin_all(o->ifname);
 	pr_info("detached program %u ('%s') from %s\n", cur.prog_id,
 		cur.prog_name, o->ifname);
-	ret = 0;
+	ret = detach_reply(o);
 out:
 	xlb_attached_close(&cur);
 	return ret;
@@ -297,7 +355,9 @@ static int attach(const struct options *o, int ifindex, int prog_fd,
 static int do_load(const struct options *o, int ifindex)
 {
 	struct bpf_object *obj = NULL;
-	struct bpf_program *prog;
+	struct bpf_program *prog, *tc_prog;
+	__u32 old_tc = 0;
+	int tc_fd = -1;
 	struct xlb_attached cur = { .prog_fd = -1,
 				    .stats_fd = -1,
 				    .meta_fd = -1 };
@@ -310,9 +370,19 @@ static int do_load(const struct options *o, int ifindex)
 	if (!obj)
 		return 1;
 	prog = bpf_object__find_program_by_name(obj, XLB_PROG_NAME);
+	tc_prog = bpf_object__find_program_by_name(obj, XLB_TC_PROG_NAME);
+	if (tc_prog && !o->reply) {
+		bpf_program__set_autoload(tc_prog, false);
+		tc_prog = NULL;
+	}
 	log = calloc(1, VERIFIER_LOG_SIZE);
-	if (log)
+	/* loading stops at the first program refused: its log is the one */
+	if (log) {
 		bpf_program__set_log_buf(prog, log, VERIFIER_LOG_SIZE);
+		if (tc_prog)
+			bpf_program__set_log_buf(tc_prog, log,
+						 VERIFIER_LOG_SIZE);
+	}
 
 	err = bpf_object__load(obj);
 	if (err) {
@@ -342,21 +412,33 @@ static int do_load(const struct options *o, int ifindex)
 	if (open_current(o, ifindex, &cur, "replace"))
 		goto out;
 
-	if (attach(o, ifindex, prog_fd, &cur, &mode))
+	if (tc_prog) {
+		tc_fd = bpf_program__fd(tc_prog);
+		if (attach_reply(o, ifindex, tc_fd, &old_tc))
+			goto out;
+	}
+	if (attach(o, ifindex, prog_fd, &cur, &mode)) {
+		if (tc_prog)
+			restore_reply(o, ifindex, old_tc);
+		goto out;
+	}
+	/* the old ruleset's reply path must not outlive it */
+	if (!tc_prog && detach_reply(o))
 		goto out;
 
 	/* The old program's pins would keep it and its maps loaded. */
 	unpin_all(o->ifname);
 	if (o->pin)
-		pin_all(o->ifname, prog_fd, stats_fd, meta_fd);
+		pin_all(o->ifname, prog_fd, stats_fd, meta_fd, tc_fd);
 	if (cur.prog_id)
 		pr_info("replaced program %u on %s with '%s' ", cur.prog_id,
 			o->ifname, o->object);
 	else
 		pr_info("attached '%s' to %s ", o->object, o->ifname);
-	fprintf(stderr, "(%s mode, %u rule%s from %s)\n", xlb_mode_name(mode),
-		meta.nrules, meta.nrules == 1 ? "" : "s",
-		meta.source ? meta.source : "?");
+	fprintf(stderr, "(%s mode, %u rule%s from %s%s)\n",
+		xlb_mode_name(mode), meta.nrules, meta.nrules == 1 ? "" : "s",
+		meta.source ? meta.source : "?",
+		tc_prog ? ", reply path on egress" : "");
 	ret = 0;
 out:
 	xlb_attached_close(&cur);
@@ -373,12 +455,13 @@ int main(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "no-pin", no_argument, NULL, 'P' },
+		{ "no-reply-path", no_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct options o = { .pin = 1 };
+	struct options o = { .pin = 1, .reply = 1 };
 	int c, ifindex;
 
 	xlb_tool_name = "xlb-load";
@@ -404,6 +487,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			o.pin = 0;
+			break;
+		case 'R':
+			o.reply = 0;
 			break;
 		case 'v':
 			xlb_verbosity++;

@@ -209,7 +209,7 @@ static void report(const struct replay *r, unsigned long n, const char *action,
 	else if (!strcmp(kind, "default"))
 		printf("default %s", m->default_action);
 	else if (!strcmp(kind, "non-ip"))
-		printf("non-ip (not IPv4)");
+		printf("non-ip (neither IPv4 nor IPv6)");
 	else if (!strcmp(kind, "malformed"))
 		printf("malformed (truncated or invalid headers)");
 	else

@@ -96,7 +96,7 @@ static void print_text(const char *ifname, const struct xlb_attached *a,
 		       (uint64_t)c[XLB_CTR_DEFAULT(n)].packets,
 		       (uint64_t)c[XLB_CTR_DEFAULT(n)].bytes,
 		       m->default_action);
-	printf("%14" PRIu64 " %16" PRIu64 "  non-ip (not IPv4: passed)\n",
+	printf("%14" PRIu64 " %16" PRIu64 "  non-ip (neither IPv4 nor IPv6: passed)\n",
 	       (uint64_t)c[XLB_CTR_NONIP(n)].packets,
 	       (uint64_t)c[XLB_CTR_NONIP(n)].bytes);
 	printf("%14" PRIu64 " %16" PRIu64

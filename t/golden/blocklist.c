@@ -7,6 +7,7 @@
 #define XLB_PARSE_TCP 0
 #define XLB_PARSE_ICMP 0
 #define XLB_PARSE_ICMP6 0
+#define XLB_REPLY 0
 #include "xlb_prog.h"
 
 /* What xlb-load, xlb-stats and xlb-replay read: the label of each counter. */
@@ -17,43 +18,55 @@ XLB_META("xlb-meta 1\n"
 	 "rule 3 drop src 1.1.1.1\n"
 	 "default 0 pass\n");
 
-/* First match wins: the rules in file order. */
-static __always_inline int xlb_rules(struct xlb_pkt *p)
+/* Rules 0 to 0: XLB_HIT(slot, action) for the first that
+ * matches, 0 for none. */
+__noinline int xlb_rules_0(struct xlb_key *p)
 {
-	__u32 slot;
-	int action;
+	if (!p)
+		return 0;
 
 	/* rules/blocklist.conf:3: drop src 1.1.1.1 */
 	xlb_barrier_var(p);
 	if (p->family == 4 &&
 	    p->saddr[0] == __bpf_constant_htonl(0x01010101) /* 1.1.1.1 */) {
-		slot = 0;
-		action = XDP_DROP;
-		goto out;
+		return XLB_HIT(0, XDP_DROP);
 	}
 
-	/* no rule matched: default pass */
-	slot = XLB_CTR_DEFAULT(XLB_NRULES);
-	action = XDP_PASS;
-out:
-	xlb_count(slot, p->len);
-	return action;
+	return 0;
+}
+
+/* First match wins: the rules in file order, then the default. */
+__noinline int xlb_rules(struct xlb_key *p)
+{
+	int hit = 0;
+
+	if (!p)
+		return XDP_PASS;
+	hit = xlb_rules_0(p);
+	if (!hit) /* default pass */
+		hit = XLB_HIT(XLB_CTR_DEFAULT(XLB_NRULES), XDP_PASS);
+	xlb_count(XLB_HIT_SLOT(hit), p->len);
+	return XLB_HIT_ACTION(hit);
 }
 
 SEC("xdp")
 int xlb_xdp(struct xdp_md *ctx)
 {
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	struct xlb_pkt p;
+	int action;
 
-	switch (xlb_parse(ctx, &p)) {
+	switch (xlb_parse(data, data_end, data_end - data, &p)) {
 	case XLB_IP:
-		return xlb_rules(&p);
+		action = xlb_rules(&p.k);
+		return action;
 	case XLB_NONIP:
-		xlb_count(XLB_CTR_NONIP(XLB_NRULES), p.len);
+		xlb_count(XLB_CTR_NONIP(XLB_NRULES), p.k.len);
 		return XDP_PASS;
 	default:
 		/* truncated or malformed: let the stack judge it */
-		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.len);
+		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.k.len);
 		return XDP_PASS;
 	}
 }

@@ -7,6 +7,7 @@
 #define XLB_PARSE_TCP 0
 #define XLB_PARSE_ICMP 0
 #define XLB_PARSE_ICMP6 0
+#define XLB_REPLY 1
 #include "xlb_prog.h"
 
 /* What xlb-load, xlb-stats and xlb-replay read: the label of each counter. */
@@ -18,19 +19,14 @@ XLB_META("xlb-meta 1\n"
 	 "rule 3 drop src 1.1.1.1\n"
 	 "default 0 pass\n");
 
-/* rules/card.conf:3: udp port 9875 -> 9876,9877,9878 */
-static const struct xlb_backend xlb_r0_be[3] XLB_RODATA = {
-	{ .port = __bpf_constant_htons(9876), .has_port = 1, }, /* 9876 */
-	{ .port = __bpf_constant_htons(9877), .has_port = 1, }, /* 9877 */
-	{ .port = __bpf_constant_htons(9878), .has_port = 1, }, /* 9878 */
-};
-
-/* First match wins: the rules in file order. */
-static __always_inline int xlb_rules(struct xlb_pkt *p)
+/* Rules 0 to 1: XLB_HIT(slot, action) for the first that
+ * matches, 0 for none. */
+__noinline int xlb_rules_0(struct xlb_key *p)
 {
-	__u32 slot;
-	int action;
 	__u32 i; /* the backend a rewrite picks */
+
+	if (!p)
+		return 0;
 
 	/* rules/card.conf:3: udp port 9875 -> 9876,9877,9878 */
 	xlb_barrier_var(p);
@@ -39,13 +35,11 @@ static __always_inline int xlb_rules(struct xlb_pkt *p)
 			goto malformed;
 		if (p->has_ports &&
 		    bpf_ntohs(p->dport) == 9875) {
-			if (!p->l4)
+			if (!p->whole)
 				goto malformed;
 			i = xlb_rr_next(0, 3); /* round robin */
-			xlb_rewrite(p, &xlb_r0_be[i]);
-			slot = 0;
-			action = XDP_PASS;
-			goto out;
+			p->backend = 0 + i + 1; /* xlb_backends[0 + i] */
+			return XLB_HIT(0, XDP_PASS);
 		}
 	}
 
@@ -53,38 +47,109 @@ static __always_inline int xlb_rules(struct xlb_pkt *p)
 	xlb_barrier_var(p);
 	if (p->family == 4 &&
 	    p->saddr[0] == __bpf_constant_htonl(0x01010101) /* 1.1.1.1 */) {
-		slot = 1;
-		action = XDP_DROP;
-		goto out;
+		return XLB_HIT(1, XDP_DROP);
 	}
 
-	/* no rule matched: default pass */
-	slot = XLB_CTR_DEFAULT(XLB_NRULES);
-	action = XDP_PASS;
-	goto out;
+	return 0;
 malformed:
 	/* a broken transport header: pass it untouched */
-	slot = XLB_CTR_MALFORMED(XLB_NRULES);
-	action = XDP_PASS;
-out:
-	xlb_count(slot, p->len);
-	return action;
+	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XDP_PASS);
 }
+
+/* First match wins: the rules in file order, then the default. */
+__noinline int xlb_rules(struct xlb_key *p)
+{
+	int hit = 0;
+
+	if (!p)
+		return XDP_PASS;
+	hit = xlb_rules_0(p);
+	if (!hit) /* default pass */
+		hit = XLB_HIT(XLB_CTR_DEFAULT(XLB_NRULES), XDP_PASS);
+	xlb_count(XLB_HIT_SLOT(hit), p->len);
+	return XLB_HIT_ACTION(hit);
+}
+
+/* Every rewrite's backends, by p->backend - 1. */
+static const struct xlb_backend xlb_backends[3] XLB_RODATA = {
+	/* rules/card.conf:3: udp port 9875 -> 9876,9877,9878 */
+	{ .port = __bpf_constant_htons(9876), .has_port = 1, }, /* 0: 9876 */
+	{ .port = __bpf_constant_htons(9877), .has_port = 1, }, /* 1: 9877 */
+	{ .port = __bpf_constant_htons(9878), .has_port = 1, }, /* 2: 9878 */
+};
 
 SEC("xdp")
 int xlb_xdp(struct xdp_md *ctx)
 {
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	struct xlb_pkt p;
+	int action;
+	__u32 b;
 
-	switch (xlb_parse(ctx, &p)) {
+	switch (xlb_parse(data, data_end, data_end - data, &p)) {
 	case XLB_IP:
-		return xlb_rules(&p);
+		action = xlb_rules(&p.k);
+		/* 0, no rewrite, wraps past the end */
+		b = p.k.backend - 1;
+		xlb_barrier_var(b);
+		if (b < 3)
+			xlb_rewrite(ctx, &p.k, &xlb_backends[b]);
+		return action;
 	case XLB_NONIP:
-		xlb_count(XLB_CTR_NONIP(XLB_NRULES), p.len);
+		xlb_count(XLB_CTR_NONIP(XLB_NRULES), p.k.len);
 		return XDP_PASS;
 	default:
 		/* truncated or malformed: let the stack judge it */
-		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.len);
+		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.k.len);
 		return XDP_PASS;
 	}
+}
+
+/* What replies get back: xlb_reverse[n - 1] for xlb_replies() = n. */
+static const struct xlb_backend xlb_reverse[1] XLB_RODATA = {
+	{ .port = __bpf_constant_htons(9875), .has_port = 1, }, /* 0: line 3, source port 9875 */
+};
+
+/* The reply path: each rewrite in reverse, in file order. */
+__noinline int xlb_replies(struct xlb_key *p)
+{
+	if (!p)
+		return 0;
+
+	/* rules/card.conf:3: udp port 9875 -> 9876,9877,9878 */
+	xlb_barrier_var(p);
+	if (p->proto == IPPROTO_UDP) {
+		if (p->whole) {
+			/* from 9876 */
+			if (bpf_ntohs(p->sport) == 9876)
+				return 1;
+			/* from 9877 */
+			if (bpf_ntohs(p->sport) == 9877)
+				return 1;
+			/* from 9878 */
+			if (bpf_ntohs(p->sport) == 9878)
+				return 1;
+		}
+	}
+
+	return 0;
+}
+
+SEC("tc")
+int xlb_tc(struct __sk_buff *skb)
+{
+	struct xlb_pkt p;
+	__u32 e;
+
+	/* the headers into the linear part, where they can be read */
+	bpf_skb_pull_data(skb, skb->len < XLB_PULL ? skb->len : XLB_PULL);
+	if (xlb_parse((void *)(long)skb->data, (void *)(long)skb->data_end,
+		      skb->len, &p) != XLB_IP)
+		return TC_ACT_OK;
+	e = xlb_replies(&p.k) - 1;
+	xlb_barrier_var(e);
+	if (e < 1)
+		xlb_reply(skb, &p.k, &xlb_reverse[e]);
+	return TC_ACT_OK;
 }

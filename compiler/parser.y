@@ -2,27 +2,39 @@
 /*
  * parser.y - the grammar of xlb rules files.
  *
- *   ruleset  := { statement ';' } [ statement ]
- *   statement:= 'default' verdict
- *            |  verdict { match }
- *            |  match { match } verdict
- *            |  match { match } '->' backend { ',' backend } [ selector ]
- *   match    := 'udp' | 'tcp' | 'icmp'
- *            |  ( 'src' | 'dst' ) address [ '/' length ]
- *            |  [ 'src' | 'dst' ] 'port' number
- *   verdict  := 'drop' | 'pass'
- *   selector := 'round-robin' | 'hash'
+ *   ruleset   := { statement ';' } [ statement ]
+ *   statement := 'default' verdict
+ *             |  'set' NAME '{' elements '}'
+ *             |  verdict { match }
+ *             |  match { match } verdict
+ *             |  match { match } '->' backend { ',' backend } [ selector ]
+ *   match     := 'ip' | 'ip6' | 'udp' | 'tcp' | 'icmp' | 'icmpv6'
+ *             |  [ 'not' ] test
+ *   test      := key [ '!=' ] value
+ *             |  'flags' [ '!=' ] WORD { ',' WORD } [ '/' WORD { ',' WORD } ]
+ *   key       := 'src' | 'dst' | 'port' | 'src' 'port' | 'dst' 'port' | 'type'
+ *   value     := element | '{' elements '}' | '@' NAME
+ *   elements  := element { ',' element } [ ',' ]
+ *   element   := ADDRESS [ '/' NUMBER ] | NUMBER [ '-' NUMBER ] | WORD
+ *   backend   := target [ 'weight' NUMBER ]
+ *   target    := NUMBER | ADDRESS [ ':' NUMBER ] | '[' ADDRESS ']' [ ':' NUMBER ]
+ *   verdict   := 'drop' | 'pass'
+ *   selector  := 'round-robin' | 'hash' [ 'src' ] | 'maglev'
  *
- * Pure and reentrant; every value carries its location.  Errors are queued
- * in the diagnostics and parsing resumes after the next ';', so one run
- * reports every broken statement.
+ * The grammar is loose where the checker can say more: any element may
+ * follow any key, and check.c reports "'src' takes an address" with the
+ * element's location.  Pure and reentrant; every value carries its
+ * location.  Errors are queued in the diagnostics and parsing resumes after
+ * the next ';', so one run reports every broken statement.
  */
 %code requires {
 #include <stdint.h>
 #include "source.h"
 struct xlb_parse_ctx;
+struct xlb_elem;
 struct xlb_match;
 struct xlb_rule;
+struct xlb_backend;
 typedef void *yyscan_t;
 }
 
@@ -65,26 +77,60 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct xlb_parse_ctx *ctx,
 	xlb_error(ctx->diags, loc, "%s", msg);
 }
 
-static struct xlb_match *match_addr(enum xlb_match_kind kind,
-				    const YYLTYPE *loc, char *addr,
-				    const YYLTYPE *addr_loc)
+/* A test: the key's match with its value (elements or a set). */
+static struct xlb_match *test_new(enum xlb_match_kind kind, const YYLTYPE *loc,
+				  bool ne, struct xlb_match *value)
 {
-	struct xlb_match *m = xlb_match_new(kind, loc);
+	value->kind = kind;
+	value->loc = *loc;
+	value->neg = ne;
+	return value;
+}
 
-	m->addr = addr;
-	m->value_loc = *addr_loc;
+/* The value of a test, as a match without a kind yet. */
+static struct xlb_match *value_new(struct xlb_elem *elems, bool braced,
+				   const YYLTYPE *loc)
+{
+	struct xlb_match *m = xlb_match_new(XLB_MATCH_SRC, loc);
+
+	m->elems = elems;
+	m->braced = braced;
+	m->value_loc = *loc;
 	return m;
 }
 
-static struct xlb_match *match_port(enum xlb_match_kind kind,
-				    const YYLTYPE *loc, uint64_t port,
-				    const YYLTYPE *port_loc)
+static struct xlb_elem *elem_text(enum xlb_elem_kind kind, char *text,
+				  const YYLTYPE *loc)
 {
-	struct xlb_match *m = xlb_match_new(kind, loc);
+	struct xlb_elem *e = xlb_elem_new(kind, loc);
 
-	m->port = port;
-	m->value_loc = *port_loc;
-	return m;
+	e->text = text;
+	return e;
+}
+
+/* Backends are built apart and moved into the rule's array. */
+static struct xlb_backend *backend_new(const YYLTYPE *loc)
+{
+	struct xlb_backend *b = xcalloc(1, sizeof(*b));
+
+	b->loc = *loc;
+	return b;
+}
+
+static void backend_free(struct xlb_backend *b)
+{
+	if (b) {
+		free(b->addr);
+		free(b);
+	}
+}
+
+static void add_backend(struct xlb_rule *r, struct xlb_backend *b)
+{
+	struct xlb_backend *to = xlb_rule_add_backend(r, &b->loc);
+
+	*to = *b;
+	free(b);
 }
 
 static void finish_rule(struct xlb_parse_ctx *ctx, struct xlb_rule *r,
@@ -110,27 +156,37 @@ static void finish_rule(struct xlb_parse_ctx *ctx, struct xlb_rule *r,
 	char *str;
 	int verdict;
 	int select;
+	int flag;
+	struct xlb_elem *elem;
 	struct xlb_match *match;
 	struct xlb_rule *rule;
+	struct xlb_backend *backend;
 }
 
 %token <num> NUMBER "number"
 %token <str> ADDRESS "address"
 %token <str> WORD "word"
-%token ARROW "->" SEMICOLON ";" COMMA "," SLASH "/"
-%token UDP "udp" TCP "tcp" ICMP "icmp"
-%token SRC "src" DST "dst" PORT "port"
-%token DROP "drop" PASS "pass" DEFAULT "default"
-%token ROUND_ROBIN "round-robin" HASH "hash"
+%token <str> SETREF "set reference"
+%token ARROW "->" NE "!=" SEMICOLON ";" COMMA "," SLASH "/" DASH "-"
+%token COLON ":" LBRACE "{" RBRACE "}" LBRACKET "[" RBRACKET "]"
+%token IP "ip" IP6 "ip6" UDP "udp" TCP "tcp" ICMP "icmp" ICMPV6 "icmpv6"
+%token SRC "src" DST "dst" PORT "port" TYPE "type" FLAGS "flags" NOT "not"
+%token DROP "drop" PASS "pass" DEFAULT "default" SET "set" WEIGHT "weight"
+%token ROUND_ROBIN "round-robin" HASH "hash" MAGLEV "maglev"
 
 %type <verdict> verdict
 %type <select> selector
-%type <match> match matches matches1
+%type <flag> ne
+%type <elem> element elements words
+%type <match> match matches matches1 test value braced
 %type <rule> rule backends
+%type <backend> backend target
 
 %destructor { free($$); } <str>
+%destructor { xlb_elem_free_list($$); } <elem>
 %destructor { xlb_match_free_list($$); } <match>
 %destructor { xlb_rule_free($$); } <rule>
+%destructor { backend_free($$); } <backend>
 
 %%
 
@@ -159,6 +215,18 @@ statement
 				ctx->rs->def_set = true;
 				ctx->rs->def_loc = @$;
 			}
+		}
+	| SET WORD braced
+		{
+			struct xlb_set *s = xlb_set_new();
+
+			s->name = $2;
+			s->loc = @$;
+			s->name_loc = @2;
+			s->elems = $3->elems;
+			$3->elems = NULL;
+			xlb_match_free_list($3);
+			xlb_ruleset_add_set(ctx->rs, s);
 		}
 	| rule
 		{ finish_rule(ctx, $1, &@1); }
@@ -201,55 +269,173 @@ matches
 	| matches1	{ $$ = $1; }
 	;
 
-/* built in reverse, then put in source order */
 matches1
-	: match		{ $$ = $1; }
-	| matches1 match
-		{
-			struct xlb_match *m = $1;
-
-			while (m->next)
-				m = m->next;
-			m->next = $2;
-			$$ = $1;
-		}
+	: match			{ $$ = $1; }
+	| matches1 match	{ $$ = xlb_match_append($1, $2); }
 	;
 
 match
-	: UDP		{ $$ = xlb_match_new(XLB_MATCH_PROTO, &@$); $$->proto = XLB_PROTO_UDP; }
+	: IP		{ $$ = xlb_match_new(XLB_MATCH_FAMILY, &@$); $$->family = XLB_FAM_IP4; }
+	| IP6		{ $$ = xlb_match_new(XLB_MATCH_FAMILY, &@$); $$->family = XLB_FAM_IP6; }
+	| UDP		{ $$ = xlb_match_new(XLB_MATCH_PROTO, &@$); $$->proto = XLB_PROTO_UDP; }
 	| TCP		{ $$ = xlb_match_new(XLB_MATCH_PROTO, &@$); $$->proto = XLB_PROTO_TCP; }
 	| ICMP		{ $$ = xlb_match_new(XLB_MATCH_PROTO, &@$); $$->proto = XLB_PROTO_ICMP; }
-	| SRC ADDRESS	{ $$ = match_addr(XLB_MATCH_SRC, &@$, $2, &@2); }
-	| DST ADDRESS	{ $$ = match_addr(XLB_MATCH_DST, &@$, $2, &@2); }
-	| SRC ADDRESS "/" NUMBER
+	| ICMPV6	{ $$ = xlb_match_new(XLB_MATCH_PROTO, &@$); $$->proto = XLB_PROTO_ICMP6; }
+	| test		{ $$ = $1; }
+	| NOT test
 		{
-			$$ = match_addr(XLB_MATCH_SRC, &@$, $2, &@2);
-			$$->has_plen = true;
-			$$->plen = $4;
-			$$->plen_loc = @4;
+			$$ = $2;
+			if ($$->neg) {
+				xlb_error(ctx->diags, &@$,
+					  "'not' and '!=' negate the same match twice");
+			}
+			$$->neg = true;
+			$$->loc = @$;
 		}
-	| DST ADDRESS "/" NUMBER
+	;
+
+test
+	: SRC ne value		{ $$ = test_new(XLB_MATCH_SRC, &@$, $2, $3); }
+	| DST ne value		{ $$ = test_new(XLB_MATCH_DST, &@$, $2, $3); }
+	| PORT ne value		{ $$ = test_new(XLB_MATCH_DPORT, &@$, $2, $3); }
+	| DST PORT ne value	{ $$ = test_new(XLB_MATCH_DPORT, &@$, $3, $4); }
+	| SRC PORT ne value	{ $$ = test_new(XLB_MATCH_SPORT, &@$, $3, $4); }
+	| TYPE ne value		{ $$ = test_new(XLB_MATCH_TYPE, &@$, $2, $3); }
+	| FLAGS ne words
 		{
-			$$ = match_addr(XLB_MATCH_DST, &@$, $2, &@2);
-			$$->has_plen = true;
-			$$->plen = $4;
-			$$->plen_loc = @4;
+			$$ = test_new(XLB_MATCH_FLAGS, &@$, $2,
+				      value_new($3, false, &@3));
 		}
-	| PORT NUMBER		{ $$ = match_port(XLB_MATCH_DPORT, &@$, $2, &@2); }
-	| DST PORT NUMBER	{ $$ = match_port(XLB_MATCH_DPORT, &@$, $3, &@3); }
-	| SRC PORT NUMBER	{ $$ = match_port(XLB_MATCH_SPORT, &@$, $3, &@3); }
+	| FLAGS ne words "/" words
+		{
+			$$ = test_new(XLB_MATCH_FLAGS, &@$, $2,
+				      value_new($3, false, &@3));
+			$$->mask = $5;
+			$$->mask_loc = @5;
+		}
+	;
+
+ne
+	: %empty	{ $$ = 0; }
+	| NE		{ $$ = 1; }
+	;
+
+value
+	: element	{ $$ = value_new($1, false, &@1); }
+	| braced	{ $$ = $1; }
+	| SETREF
+		{
+			$$ = value_new(elem_text(XLB_ELEM_SET, $1, &@1), false,
+				       &@1);
+		}
+	;
+
+braced
+	: "{" elements "}"	{ $$ = value_new($2, true, &@$); }
+	| "{" elements "," "}"	{ $$ = value_new($2, true, &@$); }
+	;
+
+elements
+	: element		{ $$ = $1; }
+	| elements "," element	{ $$ = xlb_elem_append($1, $3); }
+	;
+
+element
+	: ADDRESS	{ $$ = elem_text(XLB_ELEM_ADDR, $1, &@1); }
+	| ADDRESS "/" NUMBER
+		{
+			$$ = elem_text(XLB_ELEM_ADDR, $1, &@$);
+			$$->text_loc = @1;
+			$$->has_plen = true;
+			$$->plen = $3;
+			$$->plen_loc = @3;
+		}
+	| NUMBER
+		{
+			$$ = xlb_elem_new(XLB_ELEM_NUM, &@$);
+			$$->lo = $$->hi = $1;
+		}
+	| NUMBER "-" NUMBER
+		{
+			$$ = xlb_elem_new(XLB_ELEM_NUM, &@$);
+			$$->text_loc = @1;
+			$$->lo = $1;
+			$$->hi = $3;
+			$$->is_range = true;
+			$$->hi_loc = @3;
+		}
+	| WORD		{ $$ = elem_text(XLB_ELEM_NAME, $1, &@1); }
+	;
+
+words
+	: WORD			{ $$ = elem_text(XLB_ELEM_NAME, $1, &@1); }
+	| words "," WORD	{ $$ = xlb_elem_append($1, elem_text(XLB_ELEM_NAME, $3, &@3)); }
 	;
 
 backends
-	: NUMBER
+	: backend
 		{
 			$$ = xlb_rule_new();
-			xlb_rule_add_backend($$, $1, &@1);
+			add_backend($$, $1);
 		}
-	| backends "," NUMBER
+	| backends "," backend
 		{
 			$$ = $1;
-			xlb_rule_add_backend($$, $3, &@3);
+			add_backend($$, $3);
+		}
+	;
+
+backend
+	: target
+	| target WEIGHT NUMBER
+		{
+			$$ = $1;
+			$$->loc = @$;
+			$$->has_weight = true;
+			$$->weight = $3;
+			$$->weight_loc = @3;
+		}
+	;
+
+target
+	: NUMBER
+		{
+			$$ = backend_new(&@$);
+			$$->has_port = true;
+			$$->port = $1;
+			$$->port_loc = @1;
+		}
+	| ADDRESS
+		{
+			$$ = backend_new(&@$);
+			$$->addr = $1;
+			$$->addr_loc = @1;
+		}
+	| ADDRESS ":" NUMBER
+		{
+			$$ = backend_new(&@$);
+			$$->addr = $1;
+			$$->addr_loc = @1;
+			$$->has_port = true;
+			$$->port = $3;
+			$$->port_loc = @3;
+		}
+	| "[" ADDRESS "]"
+		{
+			$$ = backend_new(&@$);
+			$$->addr = $2;
+			$$->addr_loc = @2;
+			$$->bracketed = true;
+		}
+	| "[" ADDRESS "]" ":" NUMBER
+		{
+			$$ = backend_new(&@$);
+			$$->addr = $2;
+			$$->addr_loc = @2;
+			$$->bracketed = true;
+			$$->has_port = true;
+			$$->port = $5;
+			$$->port_loc = @5;
 		}
 	;
 
@@ -257,6 +443,8 @@ selector
 	: %empty	{ $$ = XLB_SELECT_DEFAULT; }
 	| ROUND_ROBIN	{ $$ = XLB_SELECT_RR; }
 	| HASH		{ $$ = XLB_SELECT_HASH; }
+	| HASH SRC	{ $$ = XLB_SELECT_HASH_SRC; }
+	| MAGLEV	{ $$ = XLB_SELECT_MAGLEV; }
 	;
 
 %%

@@ -112,13 +112,17 @@ static uint32_t rotl32(uint32_t x, int r)
 	return x << r | x >> (32 - r);
 }
 
-/* One 4-byte block into the state h. */
-static uint32_t murmur3_mix(uint32_t h, uint32_t k)
+static uint32_t murmur3_scramble(uint32_t k)
 {
 	k *= 0xcc9e2d51;
 	k = rotl32(k, 15);
-	k *= 0x1b873593;
-	h ^= k;
+	return k * 0x1b873593;
+}
+
+/* One 4-byte block into the state h. */
+static uint32_t murmur3_mix(uint32_t h, uint32_t k)
+{
+	h ^= murmur3_scramble(k);
 	h = rotl32(h, 13);
 	return h * 5 + 0xe6546b64;
 }
@@ -154,10 +158,7 @@ uint32_t xlb_sim_murmur3(const void *data, size_t len, uint32_t seed)
 		/* fall through */
 	case 1:
 		k ^= p[i];
-		k *= 0xcc9e2d51;
-		k = rotl32(k, 15);
-		k *= 0x1b873593;
-		h ^= k;
+		h ^= murmur3_scramble(k);
 	}
 	return murmur3_final(h, (uint32_t)len);
 }
@@ -1197,7 +1198,8 @@ out:
 	return err;
 }
 
-int xlb_simulate(const char *rules, const char *in, const char *wpath)
+int xlb_simulate(const char *rules, const char *in, const char *wpath,
+		 FILE *out)
 {
 	struct xlb_source src;
 	struct xlb_ruleset rs;
@@ -1217,12 +1219,12 @@ int xlb_simulate(const char *rules, const char *in, const char *wpath)
 	xlb_diags_print(&diags, stderr);
 	if (!diags.nerrors) {
 		sim = xlb_sim_new(&rs);
-		if (xlb_sim_replay(sim, in, wpath, stdout) == 0)
+		if (xlb_sim_replay(sim, in, wpath, out) == 0)
 			status = 0;
 		xlb_sim_free(sim);
 	}
-	if (fflush(stdout) && !status) {
-		warn("cannot write to standard output: %s", strerror(errno));
+	if ((fflush(out) || ferror(out)) && !status) {
+		warn("cannot write the verdicts: %s", strerror(errno));
 		status = 1;
 	}
 	xlb_ruleset_free(&rs);

@@ -70,9 +70,11 @@ void xlb_sim_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
 int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
 		   FILE *out);
 
-/* `xlbc --simulate in RULES [-w wpath]`: read, check, replay.  Returns the
- * exit status (0, or 1 after diagnostics or a message on stderr). */
-int xlb_simulate(const char *rules, const char *in, const char *wpath);
+/* `xlbc --simulate in RULES [-w wpath]`: read, check, replay, with the
+ * verdicts to out (stdout for xlbc).  Returns the exit status (0, or 1
+ * after diagnostics or a message on stderr). */
+int xlb_simulate(const char *rules, const char *in, const char *wpath,
+		 FILE *out);
 
 /* --- the pieces, exposed for unit tests ----------------------------------- */
 

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 			      stderr);
 			return 2;
 		}
-		return xlb_simulate(o.input, sim_in, sim_out);
+		return xlb_simulate(o.input, sim_in, sim_out, stdout);
 	}
 	if (!o.output && !o.emit_c && !o.check_only) {
 		fputs("xlbc: nothing to do: give -o FILE, -S FILE or --check\n"

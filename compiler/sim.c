@@ -695,8 +695,7 @@ static bool addr_test(const struct xlb_cond *c, unsigned int family,
 	return in != c->neg;
 }
 
-/* "port tests: port in ranges (neg: not in)"; "type test: byte 0 of the
- * ICMP header in ranges (neg: not in)" */
+/* Ports and ICMP types: "in ranges (neg: not in)". */
 static bool range_test(const struct xlb_cond *c, uint32_t v)
 {
 	bool in = false;
@@ -761,20 +760,26 @@ static enum sim_match rule_match(const struct sim_rule *sr,
 	/* "header broken -> the packet is malformed: evaluation stops" */
 	if (p->l4 == XLB_SIM_L4_BROKEN)
 		return SIM_MALFORMED;
-	/* "tiny first fragment and the rule needs more than ports (flags,
-	 * or a rewrite) -> malformed likewise; ports-only rules evaluate
-	 * normally" */
-	if (p->l4 == XLB_SIM_L4_PORTS &&
-	    (r->cond[XLB_MATCH_FLAGS].set || r->verdict == XLB_VERDICT_REWRITE))
-		return SIM_MALFORMED;
 	/* Not reached for a checked rule: type and flags come with their
 	 * protocol, ports and rewrites with UDP or TCP, whose headers the
 	 * parser always classifies. */
 	if (p->l4 == XLB_SIM_L4_NONE)
 		return SIM_NO_MATCH;
+	/* "port tests: port in ranges (neg: not in)" */
 	if (!range_test(&r->cond[XLB_MATCH_SPORT], p->sport) ||
-	    !range_test(&r->cond[XLB_MATCH_DPORT], p->dport) ||
-	    !range_test(&r->cond[XLB_MATCH_TYPE], p->icmp_type) ||
+	    !range_test(&r->cond[XLB_MATCH_DPORT], p->dport))
+		return SIM_NO_MATCH;
+	/* "tiny first fragment and the rule needs more than ports (flags,
+	 * or a rewrite) -> malformed likewise; ports-only rules evaluate
+	 * normally".  Read as nftables would have it: the ports a tiny
+	 * fragment shows are tested first, and only a fragment that a
+	 * rule's port tests select, and that the rule then needs more of,
+	 * is malformed; one to other ports goes on to the next rule. */
+	if (p->l4 == XLB_SIM_L4_PORTS &&
+	    (r->cond[XLB_MATCH_FLAGS].set || r->verdict == XLB_VERDICT_REWRITE))
+		return SIM_MALFORMED;
+	/* "type test: byte 0 of the ICMP header"; "flags test: TCP byte 13" */
+	if (!range_test(&r->cond[XLB_MATCH_TYPE], p->icmp_type) ||
 	    !flags_test(&r->cond[XLB_MATCH_FLAGS], p->tcp_flags))
 		return SIM_NO_MATCH;
 	return SIM_MATCH;

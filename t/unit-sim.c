@@ -793,13 +793,19 @@ static void test_eval(void)
 	put16(f.b + 16, 20 + 7);
 	res = run(sim, &f);
 	is_int(res.slot, 0, "a rule before that one still decides");
-	put16(f.b + 20, 0x2000);
 	build(&f, 0, 17, "192.0.2.1", "192.0.2.2", 5, 9875, 0);
 	put16(f.b + 16, 20 + 4);
 	put16(f.b + 20, 0x2000);
 	res = run(sim, &f);
 	is_int(res.by, XLB_SIM_BY_MALFORMED,
 	       "tiny first fragment reaching a rewrite: malformed");
+	build(&f, 0, 17, "192.0.2.1", "192.0.2.2", 5, 9999, 0);
+	put16(f.b + 16, 20 + 4);
+	put16(f.b + 20, 0x2000);
+	res = run(sim, &f);
+	is_int(res.slot, 5,
+	       "tiny first fragment to other ports: the rewrite's port test "
+	       "fails first");
 	build(&f, 0, 17, "192.0.2.1", "192.0.2.2", 5, 9875, 3);
 	run(sim, &f);
 	is_int(dport_of(&f), 9876, "the cursor did not move");
@@ -965,7 +971,7 @@ static void test_replay(void)
 
 int main(void)
 {
-	plan(90);
+	plan(91);
 	xlb_source_init_text(&the_src, "t.conf", "", 0);
 	test_murmur3();
 	test_wlist();

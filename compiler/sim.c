@@ -439,12 +439,15 @@ static void parse_ipv6(const uint8_t *f, size_t len, struct xlb_sim_pkt *p)
  * of a first fragment that is not whole but has its first 4 bytes inside
  * datagram and frame: its ports are known (TCP doff is not looked at), but
  * nothing else.  Otherwise the header is broken."
+ *
+ * "Not whole" for a tiny first fragment means cut: a TCP header whose 20
+ * bytes are all there with a data offset below 5 is broken, fragment or
+ * not, as Linux and the generator have it.
  */
 static void parse_l4(const uint8_t *f, struct xlb_sim_pkt *p)
 {
 	size_t l4 = p->l4_off, need;
 	bool ports = p->proto == PROTO_UDP || p->proto == PROTO_TCP;
-	bool whole;
 
 	p->l4 = XLB_SIM_L4_NONE;
 	if (p->nonfirst_frag)
@@ -460,16 +463,22 @@ static void parse_l4(const uint8_t *f, struct xlb_sim_pkt *p)
 		return; /* no rule reads any other header */
 
 	/* p->end (the datagram) never passes the frame's end */
-	whole = l4 + need <= p->end;
-	if (whole && p->proto == PROTO_TCP)
-		whole = f[l4 + TCP_DOFF_OFF] >> 4 >= 5;
-	if (whole) {
+	if (l4 + need <= p->end) {
+		/* All its bytes are there: whole, unless a TCP data offset
+		 * below 5 makes it broken -- in a first fragment too: the
+		 * fragment is not cut, its header is wrong. */
+		if (p->proto == PROTO_TCP && f[l4 + TCP_DOFF_OFF] >> 4 < 5) {
+			p->l4 = XLB_SIM_L4_BROKEN;
+			return;
+		}
 		p->l4 = XLB_SIM_L4_WHOLE;
 		if (p->proto == PROTO_TCP)
 			p->tcp_flags = f[l4 + TCP_FLAGS_OFF];
 		if (!ports)
 			p->icmp_type = f[l4];
 	} else if (ports && p->first_frag && l4 + PORTS_LEN <= p->end) {
+		/* cut by the end of the fragment: the ports, and the data
+		 * offset is not looked at even when it is there */
 		p->l4 = XLB_SIM_L4_PORTS;
 	} else {
 		p->l4 = XLB_SIM_L4_BROKEN;

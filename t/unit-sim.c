@@ -601,8 +601,13 @@ static void test_parse(void)
 	ok(p.l4 == XLB_SIM_L4_BROKEN, "TCP data offset 4: broken");
 	put16(f.b + 20, 0x2000);
 	xlb_sim_parse(f.b, f.len, &p);
+	ok(p.l4 == XLB_SIM_L4_BROKEN,
+	   "first fragment, whole TCP header with data offset 4: broken");
+	put16(f.b + 16, 20 + 19);
+	xlb_sim_parse(f.b, f.len, &p);
 	ok(p.l4 == XLB_SIM_L4_PORTS,
-	   "first fragment, TCP data offset 4: ports only");
+	   "first fragment, TCP cut at 19 bytes, data offset 4: ports only");
+	put16(f.b + 16, 20 + 20);
 	f.b[f.l4 + 12] = 15 << 4;
 	put16(f.b + 20, 0);
 	xlb_sim_parse(f.b, f.len, &p);
@@ -971,7 +976,7 @@ static void test_replay(void)
 
 int main(void)
 {
-	plan(91);
+	plan(92);
 	xlb_source_init_text(&the_src, "t.conf", "", 0);
 	test_murmur3();
 	test_wlist();

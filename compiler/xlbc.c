@@ -7,15 +7,22 @@
 
 #include "config.h"
 #include "driver.h"
+#include "sim.h"
 
 static void usage(FILE *out)
 {
 	fputs("Usage: xlbc [OPTION]... RULES\n"
+	      "       xlbc --simulate IN.pcap [-w OUT.pcap] RULES\n"
 	      "Compile an xlb rules file into a kernel-verifiable XDP object.\n"
 	      "\n"
 	      "  -o, --output FILE   write the BPF object to FILE\n"
 	      "  -S, --emit-c FILE   write the generated C to FILE ('-' for stdout)\n"
 	      "      --check         check the rules only; write nothing\n"
+	      "      --simulate PCAP run the rules over a capture in user space, by\n"
+	      "                      their definition, and print what\n"
+	      "                      'xlb-replay -j' prints for their object\n"
+	      "  -w, --write FILE    with --simulate: write the packets passed, as\n"
+	      "                      'xlb-replay -w' does\n"
 	      "  -v, --verbose       show the clang command line\n"
 	      "  -h, --help          show this help and exit\n"
 	      "  -V, --version       show the version and exit\n"
@@ -37,15 +44,19 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "emit-c", required_argument, NULL, 'S' },
 		{ "check", no_argument, NULL, 'c' },
+		{ "simulate", required_argument, NULL, 's' },
+		{ "write", required_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xlbc_opts o = { 0 };
+	const char *sim_in = NULL, *sim_out = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:S:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:S:w:vhV", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'o':
 			o.output = optarg;
@@ -55,6 +66,12 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			o.check_only = true;
+			break;
+		case 's':
+			sim_in = optarg;
+			break;
+		case 'w':
+			sim_out = optarg;
 			break;
 		case 'v':
 			o.verbose = true;
@@ -79,6 +96,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.input = argv[optind];
+	if (sim_out && !sim_in) {
+		fputs("xlbc: -w goes with --simulate\n"
+		      "Try 'xlbc --help' for more information.\n",
+		      stderr);
+		return 2;
+	}
+	if (sim_in) {
+		if (o.output || o.emit_c || o.check_only) {
+			fputs("xlbc: --simulate does not go with -o, -S or "
+			      "--check\n"
+			      "Try 'xlbc --help' for more information.\n",
+			      stderr);
+			return 2;
+		}
+		return xlb_simulate(o.input, sim_in, sim_out, stdout);
+	}
 	if (!o.output && !o.emit_c && !o.check_only) {
 		fputs("xlbc: nothing to do: give -o FILE, -S FILE or --check\n"
 		      "Try 'xlbc --help' for more information.\n",

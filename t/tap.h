@@ -15,6 +15,8 @@ int is_int(long long got, long long want, const char *fmt, ...)
 	TAP_PRINTF(3, 4);
 int is_string(const char *got, const char *want, const char *fmt, ...)
 	TAP_PRINTF(3, 4);
+/* n tests that cannot run here, each reported "ok # SKIP why". */
+void skip_block(int n, const char *fmt, ...) TAP_PRINTF(2, 3);
 void diag(const char *fmt, ...) TAP_PRINTF(1, 2);
 /* Exit status for main: 0 if every planned test ran and passed. */
 int tap_done(void);

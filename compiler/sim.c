@@ -1,0 +1,1248 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sim.c - the reference interpreter (xlbc --simulate).
+ *
+ * This file is the executable definition of what a ruleset means for a
+ * packet.  It is written from the language's specification (xlb-rules(5):
+ * "Packet semantics" and "Selection"), and deliberately shares no code with
+ * the code generator (codegen.c, bpf-templates/): its own packet parser,
+ * hash, weighted list, Maglev table and checksum arithmetic.  Where the two
+ * disagree on a capture, one of them is wrong, and the comments here quote
+ * the rule of the spec each piece implements, to tell which.
+ *
+ * What it reads of the tree is what xlb_check() normalised: the rules in
+ * file order, their protocol, conditions (cond[]), verdict, backends and
+ * selector, and the default.  The families a rule can match are worked out
+ * here again from the spec, not taken from the checker.
+ *
+ * Over a capture it reproduces xlb-replay(1) (runtime/xlb-replay.c): the
+ * same JSON lines, the same skipped frames, the same output capture, down
+ * to what BPF_PROG_TEST_RUN does with frames it cannot or can only partly
+ * hand to an XDP program.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PCAP_DONT_INCLUDE_PCAP_BPF_H
+#include <pcap/dlt.h>
+#include <pcap/pcap.h>
+
+#include "outfile.h"
+#include "sim.h"
+#include "xlbc.h"
+
+/* --- byte order ----------------------------------------------------------- */
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* --- header layouts (the offsets the spec talks about) -------------------- */
+
+#define ETH_HDR_LEN 14
+#define ETH_TYPE_OFF 12
+#define VLAN_TAG_LEN 4 /* TCI, then the inner ethertype */
+#define ETHERTYPE_8021Q 0x8100
+#define ETHERTYPE_8021AD 0x88a8
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define MAX_VLAN_TAGS 2
+
+#define IPV4_MIN_HDR 20
+#define IPV4_TOTLEN_OFF 2
+#define IPV4_FRAG_OFF 6
+#define IPV4_MF 0x2000
+#define IPV4_OFFSET_MASK 0x1fff
+#define IPV4_PROTO_OFF 9
+#define IPV4_CSUM_OFF 10
+#define IPV4_SADDR_OFF 12
+#define IPV4_DADDR_OFF 16
+
+#define IPV6_HDR_LEN 40
+#define IPV6_PLEN_OFF 4
+#define IPV6_NEXT_OFF 6
+#define IPV6_SADDR_OFF 8
+#define IPV6_DADDR_OFF 24
+#define IPV6_MAX_EXT 8
+
+#define NH_HOPOPTS 0
+#define NH_ROUTING 43
+#define NH_FRAGMENT 44
+#define NH_AH 51
+#define NH_DSTOPTS 60
+#define IPV6_FRAG_HDR_LEN 8
+#define IPV6_FRAG_OFFSET_MASK 0xfff8
+#define IPV6_FRAG_M 0x0001
+
+#define PROTO_ICMP 1
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_ICMPV6 58
+
+#define UDP_HDR_LEN 8
+#define UDP_CSUM_OFF 6
+#define TCP_MIN_HDR 20
+#define TCP_DOFF_OFF 12
+#define TCP_FLAGS_OFF 13
+#define TCP_CSUM_OFF 16
+#define ICMP_HDR_LEN 8
+#define PORTS_LEN 4 /* source and destination port */
+#define DPORT_OFF 2
+
+/* --- MurmurHash3_x86_32 --------------------------------------------------- */
+
+static uint32_t rotl32(uint32_t x, int r)
+{
+	return x << r | x >> (32 - r);
+}
+
+static uint32_t murmur3_scramble(uint32_t k)
+{
+	k *= 0xcc9e2d51;
+	k = rotl32(k, 15);
+	return k * 0x1b873593;
+}
+
+/* One 4-byte block into the state h. */
+static uint32_t murmur3_mix(uint32_t h, uint32_t k)
+{
+	h ^= murmur3_scramble(k);
+	h = rotl32(h, 13);
+	return h * 5 + 0xe6546b64;
+}
+
+static uint32_t murmur3_final(uint32_t h, uint32_t len)
+{
+	h ^= len;
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h;
+}
+
+uint32_t xlb_sim_murmur3(const void *data, size_t len, uint32_t seed)
+{
+	const uint8_t *p = data;
+	uint32_t h = seed, k = 0;
+	size_t i;
+
+	for (i = 0; i + 4 <= len; i += 4)
+		h = murmur3_mix(h, (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 |
+					   (uint32_t)p[i + 2] << 16 |
+					   (uint32_t)p[i + 3] << 24);
+	/* the tail: the last 1-3 bytes, mixed without the rounds of h */
+	switch (len & 3) {
+	case 3:
+		k ^= (uint32_t)p[i + 2] << 16;
+		/* fall through */
+	case 2:
+		k ^= (uint32_t)p[i + 1] << 8;
+		/* fall through */
+	case 1:
+		k ^= p[i];
+		h ^= murmur3_scramble(k);
+	}
+	return murmur3_final(h, (uint32_t)len);
+}
+
+/* "MurmurHash3_x86_32, seed 0, over a sequence of 32-bit words (each word
+ * mixed as a 4-byte block; the length fed to the finaliser is 4 * number
+ * of words)" */
+uint32_t xlb_sim_murmur3_words(const uint32_t *words, size_t n)
+{
+	uint32_t h = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = murmur3_mix(h, words[i]);
+	return murmur3_final(h, (uint32_t)(4 * n));
+}
+
+/* --- the weighted list ---------------------------------------------------- */
+
+uint64_t xlb_sim_wlist_len(const unsigned int *w, size_t n)
+{
+	uint64_t len = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		len += w[i];
+	return len;
+}
+
+/*
+ * "for round k = 0, 1, ... while k < max weight, for each backend i in
+ * order with weight_i > k, append i."
+ *
+ * The list is not built (weights may be large): between two consecutive
+ * distinct weights every round lists the same backends, so whole runs of
+ * rounds are stepped over at once.
+ */
+size_t xlb_sim_wlist_at(const unsigned int *w, size_t n, uint64_t pos)
+{
+	uint64_t k = 0; /* the first round of the current run */
+
+	for (;;) {
+		uint64_t next = UINT64_MAX, run;
+		size_t i, in = 0;
+
+		/* the backends of round k, and the first round that drops
+		 * one of them */
+		for (i = 0; i < n; i++) {
+			if (w[i] > k) {
+				in++;
+				if (w[i] < next)
+					next = w[i];
+			}
+		}
+		if (!in)
+			return 0; /* pos beyond the list: not reached */
+		run = (next - k) * in;
+		if (pos < run) {
+			uint64_t skip = pos % in;
+
+			for (i = 0; i < n; i++)
+				if (w[i] > k && skip-- == 0)
+					return i;
+		}
+		pos -= run;
+		k = next;
+	}
+}
+
+/* --- Maglev --------------------------------------------------------------- */
+
+#define MAGLEV_EMPTY UINT16_MAX
+
+/*
+ * "offset_i = murmur3_x86_32(name bytes, seed 0) % M; skip_i =
+ * murmur3_x86_32(name bytes, seed 1) % (M - 1) + 1; next_i = 0.  All
+ * entries empty; repeat rounds: for each backend i in order, weight_i
+ * times: c = (offset_i + next_i * skip_i) % M (64-bit arithmetic); while
+ * entry c is taken, next_i++ and recompute c; entry c = i; next_i++; stop
+ * as soon as all M entries are filled (mid-round)."
+ */
+void xlb_sim_maglev_build(const char *const *names, const unsigned int *w,
+			  size_t n, uint16_t *table)
+{
+	const uint64_t m = XLB_SIM_MAGLEV_M;
+	uint64_t *offset = xcalloc(n, sizeof(*offset));
+	uint64_t *skip = xcalloc(n, sizeof(*skip));
+	uint64_t *next = xcalloc(n, sizeof(*next));
+	uint64_t filled = 0, c, t;
+	size_t i;
+	bool placed = true;
+
+	for (c = 0; c < m; c++)
+		table[c] = MAGLEV_EMPTY;
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+
+		offset[i] = xlb_sim_murmur3(names[i], len, 0) % m;
+		skip[i] = xlb_sim_murmur3(names[i], len, 1) % (m - 1) + 1;
+	}
+	/* a round that places nothing (all weights 0) would never end */
+	while (filled < m && placed) {
+		placed = false;
+		for (i = 0; i < n && filled < m; i++) {
+			for (t = 0; t < w[i] && filled < m; t++) {
+				c = (offset[i] + next[i] * skip[i]) % m;
+				while (table[c] != MAGLEV_EMPTY) {
+					next[i]++;
+					c = (offset[i] + next[i] * skip[i]) % m;
+				}
+				table[c] = (uint16_t)i;
+				next[i]++;
+				filled++;
+				placed = true;
+			}
+		}
+	}
+	free(offset);
+	free(skip);
+	free(next);
+}
+
+/* "its name is its canonical text (as --print prints the target, without
+ * weight: 9876, 10.0.0.2, 10.0.0.2:8080, [2001:db8::2]:80)" */
+void xlb_sim_backend_name(const struct xlb_backend *b, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!b->addr) {
+		snprintf(buf, len, "%u", (unsigned int)b->port);
+		return;
+	}
+	if (!inet_ntop(b->a.family == XLB_FAM_IP6 ? AF_INET6 : AF_INET,
+		       b->a.addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	if (b->a.family == XLB_FAM_IP6 && b->has_port)
+		snprintf(buf, len, "[%s]:%u", a, (unsigned int)b->port);
+	else if (b->a.family == XLB_FAM_IP6)
+		snprintf(buf, len, "[%s]", a);
+	else if (b->has_port)
+		snprintf(buf, len, "%s:%u", a, (unsigned int)b->port);
+	else
+		snprintf(buf, len, "%s", a);
+}
+
+/* --- checksums ------------------------------------------------------------ */
+
+/* "RFC 1624 eqn. 3, 16-bit word by word": HC' = ~(~HC + ~m + m'), in
+ * one's complement arithmetic (end-around carry). */
+uint16_t xlb_sim_csum_update(uint16_t hc, uint16_t old, uint16_t new)
+{
+	uint32_t sum = (uint32_t)(uint16_t)~hc + (uint16_t)~old + new;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* --- the packet parser ---------------------------------------------------- */
+
+static void parse_ipv4(const uint8_t *f, size_t len, struct xlb_sim_pkt *p)
+{
+	size_t ip = p->l3_off, avail = len - ip, hlen, tot;
+	uint16_t frag;
+
+	/* "IPv4: header must be in the frame, version 4, IHL >= 5, options
+	 * in the frame, total length >= IHL*4 and <= bytes from the IP
+	 * header to the end of the frame (Ethernet padding after it is
+	 * fine).  Else malformed." */
+	if (avail < IPV4_MIN_HDR || f[ip] >> 4 != 4 || (f[ip] & 0xf) < 5) {
+		p->l3 = XLB_SIM_L3_MALFORMED;
+		return;
+	}
+	hlen = (size_t)(f[ip] & 0xf) * 4;
+	tot = get16(f + ip + IPV4_TOTLEN_OFF);
+	if (hlen > avail || tot < hlen || tot > avail) {
+		p->l3 = XLB_SIM_L3_MALFORMED;
+		return;
+	}
+	p->l3 = XLB_SIM_L3_IPV4;
+	p->family = XLB_FAM_IP4;
+	memcpy(p->saddr, f + ip + IPV4_SADDR_OFF, 4);
+	memcpy(p->daddr, f + ip + IPV4_DADDR_OFF, 4);
+	/* "The protocol field is the L4 protocol." */
+	p->proto = f[ip + IPV4_PROTO_OFF];
+	/* "A packet with fragment offset != 0 is a non-first fragment: no
+	 * transport header.  MF set with offset 0 = first fragment." */
+	frag = get16(f + ip + IPV4_FRAG_OFF);
+	p->nonfirst_frag = (frag & IPV4_OFFSET_MASK) != 0;
+	p->first_frag = (frag & IPV4_MF) && !p->nonfirst_frag;
+	p->l4_off = ip + hlen;
+	p->end = ip + tot;
+}
+
+static bool ipv6_ext(uint8_t nh)
+{
+	return nh == NH_HOPOPTS || nh == NH_ROUTING || nh == NH_DSTOPTS ||
+	       nh == NH_AH || nh == NH_FRAGMENT;
+}
+
+static void parse_ipv6(const uint8_t *f, size_t len, struct xlb_sim_pkt *p)
+{
+	size_t ip = p->l3_off, avail = len - ip, cur, hl;
+	unsigned int walked;
+	uint8_t nh;
+
+	/* "IPv6: 40-byte header in the frame, version 6, 40 + payload
+	 * length <= bytes to the end of the frame (else malformed)." */
+	if (avail < IPV6_HDR_LEN || f[ip] >> 4 != 6 ||
+	    IPV6_HDR_LEN + (size_t)get16(f + ip + IPV6_PLEN_OFF) > avail) {
+		p->l3 = XLB_SIM_L3_MALFORMED;
+		return;
+	}
+	p->end = ip + IPV6_HDR_LEN + get16(f + ip + IPV6_PLEN_OFF);
+	memcpy(p->saddr, f + ip + IPV6_SADDR_OFF, 16);
+	memcpy(p->daddr, f + ip + IPV6_DADDR_OFF, 16);
+
+	/* "Extension headers are walked while the next header is 0, 43, 60
+	 * -- length (hdr[1]+1)*8 -- 51 (AH) -- length (hdr[1]+2)*4 -- or 44
+	 * (fragment, 8 bytes).  At most 8 extension headers are walked; a
+	 * ninth is malformed.  An extension header not wholly inside the
+	 * datagram (40 + payload length) and the frame is malformed." (The
+	 * datagram is inside the frame, checked above.) */
+	nh = f[ip + IPV6_NEXT_OFF];
+	cur = ip + IPV6_HDR_LEN;
+	for (walked = 0; ipv6_ext(nh); walked++) {
+		if (walked == IPV6_MAX_EXT) {
+			p->l3 = XLB_SIM_L3_MALFORMED;
+			return;
+		}
+		if (nh == NH_FRAGMENT) {
+			hl = IPV6_FRAG_HDR_LEN;
+		} else {
+			if (cur + 2 > p->end) { /* its length is cut */
+				p->l3 = XLB_SIM_L3_MALFORMED;
+				return;
+			}
+			hl = nh == NH_AH ? ((size_t)f[cur + 1] + 2) * 4
+					 : ((size_t)f[cur + 1] + 1) * 8;
+		}
+		if (cur + hl > p->end) {
+			p->l3 = XLB_SIM_L3_MALFORMED;
+			return;
+		}
+		if (nh == NH_FRAGMENT) {
+			uint16_t fo = get16(f + cur + 2);
+
+			/* "A fragment header with offset != 0 makes a
+			 * non-first fragment: walking stops, the L4
+			 * protocol is the fragment header's next header.
+			 * M flag (bit 0) with offset 0 = first fragment." */
+			if (fo & IPV6_FRAG_OFFSET_MASK) {
+				p->nonfirst_frag = true;
+				p->first_frag = false;
+				nh = f[cur];
+				break;
+			}
+			if (fo & IPV6_FRAG_M)
+				p->first_frag = true;
+		}
+		nh = f[cur];
+		cur += hl;
+	}
+	/* "The L4 protocol is the first next-header value that is not one
+	 * of those five." */
+	p->l3 = XLB_SIM_L3_IPV6;
+	p->family = XLB_FAM_IP6;
+	p->proto = nh;
+	p->l4_off = cur;
+}
+
+/*
+ * "Transport header, only for a packet that is not a non-first fragment:
+ * UDP: 8 bytes, TCP: 20 bytes and data offset >= 5 (the data offset is not
+ * otherwise checked against the length), ICMP/ICMPv6: 8 bytes (type is
+ * byte 0).  The header is whole when its bytes are inside the datagram and
+ * inside the frame, and for TCP doff >= 5.  Tiny first fragment: UDP/TCP
+ * of a first fragment that is not whole but has its first 4 bytes inside
+ * datagram and frame: its ports are known (TCP doff is not looked at), but
+ * nothing else.  Otherwise the header is broken."
+ *
+ * "Not whole" for a tiny first fragment means cut: a TCP header whose 20
+ * bytes are all there with a data offset below 5 is broken, fragment or
+ * not, as Linux and the generator have it.
+ */
+static void parse_l4(const uint8_t *f, struct xlb_sim_pkt *p)
+{
+	size_t l4 = p->l4_off, need;
+	bool ports = p->proto == PROTO_UDP || p->proto == PROTO_TCP;
+
+	p->l4 = XLB_SIM_L4_NONE;
+	if (p->nonfirst_frag)
+		return;
+	if (p->proto == PROTO_UDP)
+		need = UDP_HDR_LEN;
+	else if (p->proto == PROTO_TCP)
+		need = TCP_MIN_HDR;
+	else if ((p->family == XLB_FAM_IP4 && p->proto == PROTO_ICMP) ||
+		 (p->family == XLB_FAM_IP6 && p->proto == PROTO_ICMPV6))
+		need = ICMP_HDR_LEN;
+	else
+		return; /* no rule reads any other header */
+
+	/* p->end (the datagram) never passes the frame's end */
+	if (l4 + need <= p->end) {
+		/* All its bytes are there: whole, unless a TCP data offset
+		 * below 5 makes it broken -- in a first fragment too: the
+		 * fragment is not cut, its header is wrong. */
+		if (p->proto == PROTO_TCP && f[l4 + TCP_DOFF_OFF] >> 4 < 5) {
+			p->l4 = XLB_SIM_L4_BROKEN;
+			return;
+		}
+		p->l4 = XLB_SIM_L4_WHOLE;
+		if (p->proto == PROTO_TCP)
+			p->tcp_flags = f[l4 + TCP_FLAGS_OFF];
+		if (!ports)
+			p->icmp_type = f[l4];
+	} else if (ports && p->first_frag && l4 + PORTS_LEN <= p->end) {
+		/* cut by the end of the fragment: the ports, and the data
+		 * offset is not looked at even when it is there */
+		p->l4 = XLB_SIM_L4_PORTS;
+	} else {
+		p->l4 = XLB_SIM_L4_BROKEN;
+		return;
+	}
+	if (ports) {
+		p->sport = get16(f + l4);
+		p->dport = get16(f + l4 + DPORT_OFF);
+	}
+}
+
+void xlb_sim_parse(const uint8_t *f, size_t len, struct xlb_sim_pkt *p)
+{
+	size_t off = ETH_HDR_LEN;
+	uint16_t type;
+	int tags;
+
+	memset(p, 0, sizeof(*p));
+	/* "A frame shorter than 14 bytes, or cut inside a VLAN tag, is
+	 * malformed." */
+	if (len < ETH_HDR_LEN) {
+		p->l3 = XLB_SIM_L3_MALFORMED;
+		return;
+	}
+	/* "up to two VLAN tags (0x8100 / 0x88a8) are skipped" */
+	type = get16(f + ETH_TYPE_OFF);
+	for (tags = 0; tags < MAX_VLAN_TAGS &&
+		       (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD);
+	     tags++) {
+		if (off + VLAN_TAG_LEN > len) {
+			p->l3 = XLB_SIM_L3_MALFORMED;
+			return;
+		}
+		type = get16(f + off + 2);
+		off += VLAN_TAG_LEN;
+	}
+	/* "Ethertype 0x0800 = IPv4, 0x86DD = IPv6, anything else (after
+	 * tags) = non-ip.  A third tag is anything else." */
+	p->l3_off = off;
+	if (type == ETHERTYPE_IPV4)
+		parse_ipv4(f, len, p);
+	else if (type == ETHERTYPE_IPV6)
+		parse_ipv6(f, len, p);
+	else
+		p->l3 = XLB_SIM_L3_NONIP;
+	if (p->l3 == XLB_SIM_L3_IPV4 || p->l3 == XLB_SIM_L3_IPV6)
+		parse_l4(f, p);
+}
+
+/* --- the interpreter's state ---------------------------------------------- */
+
+struct sim_rule {
+	const struct xlb_rule *r;
+	unsigned int family; /* the families the rule can match */
+	bool needs_l4;	     /* port, type or flags tests, or a rewrite */
+	bool udp_or_tcp;     /* no protocol, but port tests or a rewrite */
+	char *label;	     /* the counter label, as the object's
+			      * metadata carries it */
+	/* a rewrite */
+	unsigned int *w;  /* backend weights */
+	uint64_t wlen;	  /* W, the length of the weighted list */
+	uint64_t cursor;  /* round-robin: the next position in the list */
+	uint16_t *maglev; /* maglev: the table */
+};
+
+struct xlb_sim {
+	const struct xlb_ruleset *rs;
+	size_t nrules;
+	struct sim_rule *rules;
+	uint8_t *before; /* the frame as given, to tell a rewrite */
+	size_t before_cap;
+};
+
+/*
+ * "A rule's families: the intersection of ip->{4}, ip6->{6}, icmp->{4},
+ * icmpv6->{6}, each src/dst value -> the families of its elements
+ * (negated ones too), and address backends -> their family; no restriction
+ * = both."
+ */
+static unsigned int rule_families(const struct xlb_rule *r)
+{
+	static const enum xlb_match_kind addr_kinds[] = { XLB_MATCH_SRC,
+							  XLB_MATCH_DST };
+	unsigned int fam = XLB_FAM_ANY, vf;
+	const struct xlb_match *m;
+	size_t i, k;
+
+	for (m = r->matches; m; m = m->next) {
+		if (m->kind == XLB_MATCH_FAMILY)
+			fam &= m->family;
+		else if (m->kind == XLB_MATCH_PROTO &&
+			 m->proto == XLB_PROTO_ICMP)
+			fam &= XLB_FAM_IP4;
+		else if (m->kind == XLB_MATCH_PROTO &&
+			 m->proto == XLB_PROTO_ICMP6)
+			fam &= XLB_FAM_IP6;
+	}
+	for (k = 0; k < ARRAY_SIZE(addr_kinds); k++) {
+		const struct xlb_cond *c = &r->cond[addr_kinds[k]];
+
+		if (!c->set)
+			continue;
+		vf = 0;
+		for (i = 0; i < c->npfx; i++)
+			vf |= c->pfx[i].a.family;
+		fam &= vf;
+	}
+	if (r->verdict == XLB_VERDICT_REWRITE)
+		for (i = 0; i < r->nbackends; i++)
+			if (r->backends[i].addr)
+				fam &= r->backends[i].a.family;
+	return fam;
+}
+
+/* The label of a rule's counter: the rule's text as the object's metadata
+ * carries it, where a control character would start a line of its own
+ * and is written '?'. */
+static char *metadata_label(const char *text)
+{
+	char *s = xstrdup(text ? text : ""), *c;
+
+	for (c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return s;
+}
+
+struct xlb_sim *xlb_sim_new(const struct xlb_ruleset *rs)
+{
+	struct xlb_sim *sim = xcalloc(1, sizeof(*sim));
+	const struct xlb_rule *r;
+	size_t i, b;
+
+	sim->rs = rs;
+	for (r = rs->rules; r; r = r->next)
+		sim->nrules++;
+	sim->rules = xcalloc(sim->nrules, sizeof(*sim->rules));
+	for (r = rs->rules, i = 0; r; r = r->next, i++) {
+		struct sim_rule *sr = &sim->rules[i];
+
+		sr->r = r;
+		sr->family = rule_families(r);
+		sr->needs_l4 = r->cond[XLB_MATCH_SPORT].set ||
+			       r->cond[XLB_MATCH_DPORT].set ||
+			       r->cond[XLB_MATCH_TYPE].set ||
+			       r->cond[XLB_MATCH_FLAGS].set ||
+			       r->verdict == XLB_VERDICT_REWRITE;
+		sr->udp_or_tcp = r->proto == XLB_PROTO_ANY &&
+				 (r->cond[XLB_MATCH_SPORT].set ||
+				  r->cond[XLB_MATCH_DPORT].set ||
+				  r->verdict == XLB_VERDICT_REWRITE);
+		sr->label = metadata_label(r->text);
+		if (r->verdict != XLB_VERDICT_REWRITE)
+			continue;
+		/* "Weights default to 1." (check fills w in) */
+		sr->w = xcalloc(r->nbackends, sizeof(*sr->w));
+		for (b = 0; b < r->nbackends; b++)
+			sr->w[b] = r->backends[b].w;
+		sr->wlen = xlb_sim_wlist_len(sr->w, r->nbackends);
+		if (r->select == XLB_SELECT_MAGLEV) {
+			/* "table of M = 65537 entries built at compile time" */
+			char **names = xcalloc(r->nbackends, sizeof(*names));
+
+			for (b = 0; b < r->nbackends; b++) {
+				names[b] = xmalloc(INET6_ADDRSTRLEN + 16);
+				xlb_sim_backend_name(&r->backends[b], names[b],
+						     INET6_ADDRSTRLEN + 16);
+			}
+			sr->maglev =
+				xcalloc(XLB_SIM_MAGLEV_M, sizeof(*sr->maglev));
+			xlb_sim_maglev_build((const char *const *)names, sr->w,
+					     r->nbackends, sr->maglev);
+			for (b = 0; b < r->nbackends; b++)
+				free(names[b]);
+			free(names);
+		}
+	}
+	return sim;
+}
+
+void xlb_sim_free(struct xlb_sim *sim)
+{
+	size_t i;
+
+	if (!sim)
+		return;
+	for (i = 0; i < sim->nrules; i++) {
+		free(sim->rules[i].label);
+		free(sim->rules[i].w);
+		free(sim->rules[i].maglev);
+	}
+	free(sim->rules);
+	free(sim->before);
+	free(sim);
+}
+
+/* --- matching ------------------------------------------------------------- */
+
+static bool prefix_has(const struct xlb_prefix *pfx, const uint8_t *addr)
+{
+	unsigned int full = pfx->plen / 8, bits = pfx->plen % 8;
+
+	if (memcmp(pfx->a.addr, addr, full))
+		return false;
+	if (!bits)
+		return true;
+	return ((pfx->a.addr[full] ^ addr[full]) & (0xff00 >> bits)) == 0;
+}
+
+/* "src/dst tests: address in the value's prefixes of the packet's family
+ * (neg: not in them)" */
+static bool addr_test(const struct xlb_cond *c, unsigned int family,
+		      const uint8_t *addr)
+{
+	bool in = false;
+	size_t i;
+
+	if (!c->set)
+		return true;
+	for (i = 0; i < c->npfx && !in; i++)
+		in = c->pfx[i].a.family == family &&
+		     prefix_has(&c->pfx[i], addr);
+	return in != c->neg;
+}
+
+/* Ports and ICMP types: "in ranges (neg: not in)". */
+static bool range_test(const struct xlb_cond *c, uint32_t v)
+{
+	bool in = false;
+	size_t i;
+
+	if (!c->set)
+		return true;
+	for (i = 0; i < c->nrng && !in; i++)
+		in = c->rng[i].lo <= v && v <= c->rng[i].hi;
+	return in != c->neg;
+}
+
+/* "flags test: with f = TCP byte 13: flags A,B (no mask) is
+ * (f & (A|B)) != 0 (any of them, as nftables); flags V / M is
+ * (f & M) == V; neg inverts." */
+static bool flags_test(const struct xlb_cond *c, uint8_t f)
+{
+	bool in;
+
+	if (!c->set)
+		return true;
+	if (c->fany)
+		in = (f & c->fmask) != 0;
+	else
+		in = (f & c->fmask) == c->fvalue;
+	return in != c->neg;
+}
+
+enum sim_match {
+	SIM_NO_MATCH,
+	SIM_MATCH,
+	SIM_MALFORMED, /* evaluation stops: passed untouched */
+};
+
+/* "A rule matches a packet when all hold, in this order:" */
+static enum sim_match rule_match(const struct sim_rule *sr,
+				 const struct xlb_sim_pkt *p)
+{
+	const struct xlb_rule *r = sr->r;
+
+	/* "1. the packet's family is among the rule's families;" */
+	if (!(sr->family & p->family))
+		return SIM_NO_MATCH;
+	/* "2. the protocol: udp/tcp/icmp/icmpv6 -> L4 protocol equal to
+	 * 17/6/1/58; a rule with port tests or a rewrite and no protocol:
+	 * L4 protocol is UDP or TCP;" */
+	if (r->proto != XLB_PROTO_ANY && p->proto != xlb_proto_number(r->proto))
+		return SIM_NO_MATCH;
+	if (sr->udp_or_tcp && p->proto != PROTO_UDP && p->proto != PROTO_TCP)
+		return SIM_NO_MATCH;
+	/* "3. src/dst tests" */
+	if (!addr_test(&r->cond[XLB_MATCH_SRC], p->family, p->saddr) ||
+	    !addr_test(&r->cond[XLB_MATCH_DST], p->family, p->daddr))
+		return SIM_NO_MATCH;
+	/* "4. if the rule has port tests, type tests, flags tests or is a
+	 * rewrite (it needs L4):" */
+	if (!sr->needs_l4)
+		return SIM_MATCH;
+	/* "non-first fragment -> the rule does not match" */
+	if (p->nonfirst_frag)
+		return SIM_NO_MATCH;
+	/* "header broken -> the packet is malformed: evaluation stops" */
+	if (p->l4 == XLB_SIM_L4_BROKEN)
+		return SIM_MALFORMED;
+	/* Not reached for a checked rule: type and flags come with their
+	 * protocol, ports and rewrites with UDP or TCP, whose headers the
+	 * parser always classifies. */
+	if (p->l4 == XLB_SIM_L4_NONE)
+		return SIM_NO_MATCH;
+	/* "port tests: port in ranges (neg: not in)" */
+	if (!range_test(&r->cond[XLB_MATCH_SPORT], p->sport) ||
+	    !range_test(&r->cond[XLB_MATCH_DPORT], p->dport))
+		return SIM_NO_MATCH;
+	/* "tiny first fragment and the rule needs more than ports (flags,
+	 * or a rewrite) -> malformed likewise; ports-only rules evaluate
+	 * normally".  Read as nftables would have it: the ports a tiny
+	 * fragment shows are tested first, and only a fragment that a
+	 * rule's port tests select, and that the rule then needs more of,
+	 * is malformed; one to other ports goes on to the next rule. */
+	if (p->l4 == XLB_SIM_L4_PORTS &&
+	    (r->cond[XLB_MATCH_FLAGS].set || r->verdict == XLB_VERDICT_REWRITE))
+		return SIM_MALFORMED;
+	/* "type test: byte 0 of the ICMP header"; "flags test: TCP byte 13" */
+	if (!range_test(&r->cond[XLB_MATCH_TYPE], p->icmp_type) ||
+	    !flags_test(&r->cond[XLB_MATCH_FLAGS], p->tcp_flags))
+		return SIM_NO_MATCH;
+	return SIM_MATCH;
+}
+
+/* --- selection ------------------------------------------------------------ */
+
+/*
+ * "Flow hash h: MurmurHash3_x86_32, seed 0, over a sequence of 32-bit
+ * words: IPv4 words saddr, daddr, (sport << 16) | dport, proto; IPv6:
+ * saddr as four words, daddr as four words, then the ports word and proto.
+ * Address words are the address bytes read big-endian (ntohl); ports in
+ * host order.  hs (hash src): the same over the source address words
+ * only."
+ */
+static uint32_t flow_hash(const struct xlb_sim_pkt *p, bool src_only)
+{
+	uint32_t words[10];
+	size_t n = 0, i, aw = p->family == XLB_FAM_IP6 ? 4 : 1;
+
+	for (i = 0; i < aw; i++)
+		words[n++] = get32(p->saddr + 4 * i);
+	if (!src_only) {
+		for (i = 0; i < aw; i++)
+			words[n++] = get32(p->daddr + 4 * i);
+		words[n++] = (uint32_t)p->sport << 16 | p->dport;
+		words[n++] = p->proto;
+	}
+	return xlb_sim_murmur3_words(words, n);
+}
+
+/* The index of the backend a rewrite takes. */
+static size_t choose_backend(struct sim_rule *sr, const struct xlb_sim_pkt *p)
+{
+	size_t n = sr->r->nbackends, i;
+
+	if (!sr->wlen)
+		return 0; /* no weight at all: refused by check */
+	switch (sr->r->select) {
+	case XLB_SELECT_HASH:
+		/* "hash: T[h % W], h = flow hash" */
+		return xlb_sim_wlist_at(sr->w, n,
+					flow_hash(p, false) % sr->wlen);
+	case XLB_SELECT_HASH_SRC:
+		/* "hash src: T[hs % W]" */
+		return xlb_sim_wlist_at(sr->w, n,
+					flow_hash(p, true) % sr->wlen);
+	case XLB_SELECT_MAGLEV:
+		/* "pick table[h % M] with h = flow hash" */
+		return sr->maglev[flow_hash(p, false) % XLB_SIM_MAGLEV_M];
+	case XLB_SELECT_RR:
+	case XLB_SELECT_DEFAULT: /* resolved by check; never left so */
+	default:
+		/* "a packet that the rule rewrites takes T[c], then
+		 * c = (c+1) % W" */
+		i = xlb_sim_wlist_at(sr->w, n, sr->cursor);
+		sr->cursor = (sr->cursor + 1) % sr->wlen;
+		return i;
+	}
+}
+
+/* --- the rewrite ---------------------------------------------------------- */
+
+/*
+ * "if the backend has an address, the destination address becomes it; if
+ * it has a port, the destination port becomes it.  Checksums are updated
+ * incrementally, RFC 1624 eqn. 3, 16-bit word by word, never recomputed:
+ * IPv4 header checksum for the address words; the L4 checksum (UDP/TCP)
+ * for the address words (pseudo-header) and the port word.  A UDP
+ * checksum of 0 stays 0 (IPv4 and IPv6 alike); a UDP checksum that
+ * becomes 0 is written 0xffff.  TCP checksums are written as computed."
+ *
+ * Every word of a rewritten field goes through eqn. 3, whether or not its
+ * value changes.
+ */
+static void rewrite(uint8_t *f, const struct xlb_sim_pkt *p,
+		    const struct xlb_backend *b)
+{
+	size_t ip = p->l3_off, l4 = p->l4_off, daddr, alen, i, csum_off = 0;
+	bool v4 = p->family == XLB_FAM_IP4, l4csum = false;
+	uint16_t ipc = 0, l4c = 0, old, new;
+
+	if (p->proto == PROTO_TCP) {
+		csum_off = l4 + TCP_CSUM_OFF;
+		l4csum = true;
+	} else if (p->proto == PROTO_UDP) {
+		csum_off = l4 + UDP_CSUM_OFF;
+		l4csum = get16(f + csum_off) != 0; /* 0: no checksum */
+	}
+	if (l4csum)
+		l4c = get16(f + csum_off);
+	if (v4)
+		ipc = get16(f + ip + IPV4_CSUM_OFF);
+
+	if (b->addr) {
+		daddr = ip + (v4 ? IPV4_DADDR_OFF : IPV6_DADDR_OFF);
+		alen = v4 ? 4 : 16;
+		for (i = 0; i < alen; i += 2) {
+			old = get16(f + daddr + i);
+			new = get16(b->a.addr + i);
+			if (v4)
+				ipc = xlb_sim_csum_update(ipc, old, new);
+			if (l4csum)
+				l4c = xlb_sim_csum_update(l4c, old, new);
+			put16(f + daddr + i, new);
+		}
+		if (v4)
+			put16(f + ip + IPV4_CSUM_OFF, ipc);
+	}
+	if (b->has_port) {
+		old = get16(f + l4 + DPORT_OFF);
+		new = (uint16_t)b->port;
+		if (l4csum)
+			l4c = xlb_sim_csum_update(l4c, old, new);
+		put16(f + l4 + DPORT_OFF, new);
+	}
+	if (l4csum) {
+		if (p->proto == PROTO_UDP && l4c == 0)
+			l4c = 0xffff;
+		put16(f + csum_off, l4c);
+	}
+}
+
+/* --- one frame ------------------------------------------------------------ */
+
+static void decide(struct xlb_sim *sim, uint8_t *f, size_t len,
+		   struct xlb_sim_result *res)
+{
+	const struct xlb_ruleset *rs = sim->rs;
+	struct xlb_sim_pkt p;
+	size_t i;
+
+	xlb_sim_parse(f, len, &p);
+	if (p.l3 == XLB_SIM_L3_NONIP || p.l3 == XLB_SIM_L3_MALFORMED) {
+		res->action = XLB_SIM_PASS;
+		res->by = p.l3 == XLB_SIM_L3_NONIP ? XLB_SIM_BY_NONIP
+						   : XLB_SIM_BY_MALFORMED;
+		res->slot = (unsigned int)sim->nrules +
+			    (p.l3 == XLB_SIM_L3_NONIP ? 1 : 2);
+		return;
+	}
+	/* "Rule evaluation, first match wins, in file order." */
+	for (i = 0; i < sim->nrules; i++) {
+		struct sim_rule *sr = &sim->rules[i];
+
+		switch (rule_match(sr, &p)) {
+		case SIM_NO_MATCH:
+			continue;
+		case SIM_MALFORMED:
+			res->action = XLB_SIM_PASS;
+			res->by = XLB_SIM_BY_MALFORMED;
+			res->slot = (unsigned int)sim->nrules + 2;
+			return;
+		case SIM_MATCH:
+			break;
+		}
+		res->by = XLB_SIM_BY_RULE;
+		res->rule = sr->r;
+		res->slot = (unsigned int)i;
+		/* "drop -> XDP_DROP, pass -> XDP_PASS unchanged.  Rewrite:
+		 * choose backend index i, then rewrite, then XDP_PASS." */
+		if (sr->r->verdict == XLB_VERDICT_DROP) {
+			res->action = XLB_SIM_DROP;
+			return;
+		}
+		res->action = XLB_SIM_PASS;
+		if (sr->r->verdict == XLB_VERDICT_REWRITE) {
+			size_t b = choose_backend(sr, &p);
+
+			rewrite(f, &p, &sr->r->backends[b]);
+		}
+		return;
+	}
+	/* "No rule matched -> the default (pass unless default drop)." */
+	res->by = XLB_SIM_BY_DEFAULT;
+	res->slot = (unsigned int)sim->nrules;
+	res->action = rs->def == XLB_VERDICT_DROP ? XLB_SIM_DROP : XLB_SIM_PASS;
+}
+
+void xlb_sim_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
+		   struct xlb_sim_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (len > sim->before_cap) {
+		sim->before = xrealloc(sim->before, len);
+		sim->before_cap = len;
+	}
+	memcpy(sim->before, frame, len);
+	decide(sim, frame, len, res);
+	res->rewritten = memcmp(sim->before, frame, len) != 0;
+}
+
+/* --- the capture, as xlb-replay runs it ----------------------------------- */
+
+/*
+ * What BPF_PROG_TEST_RUN (net/bpf/test_run.c) makes of a frame, as
+ * xlb-replay calls it:
+ *   - frames shorter than an Ethernet header are not run (xlb-replay
+ *     skips them itself);
+ *   - the program sees at most one page less XDP_PACKET_HEADROOM (256)
+ *     and the skb_shared_info at the end (320 bytes on 64-bit kernels):
+ *     3520 bytes with 4 KiB pages; the rest of a longer frame goes into
+ *     page fragments that it cannot read, at most MAX_SKB_FRAGS (17);
+ *   - a frame needing more fragments is refused (ENOMEM) before it runs;
+ *   - a frame longer than xlb-replay's output buffer (65536 bytes) runs,
+ *     and then fails (ENOSPC) copying it out: xlb-replay reports it
+ *     skipped but its counters and round-robin cursors have moved.
+ */
+#define REPLAY_MAX_FRAME 65536 /* xlb-replay's MAX_FRAME */
+#define XDP_HEADROOM 256
+#define XDP_SHINFO_SIZE 320
+#define XDP_MAX_FRAGS 17
+
+/* The most the program sees of a frame, and the longest frame that runs. */
+static void test_run_limits(size_t *linear, size_t *max_run)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (page < 4096)
+		page = 4096;
+	*linear = (size_t)page - XDP_HEADROOM - XDP_SHINFO_SIZE;
+	*max_run = *linear + XDP_MAX_FRAGS * (size_t)page;
+}
+
+/* A JSON string, escaped as xlb-replay escapes it. */
+static void json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void report_skipped(FILE *out, unsigned long n, const char *reason)
+{
+	fprintf(out, "{\"packet\":%lu,\"action\":\"skipped\",\"reason\":", n);
+	json_str(out, reason);
+	fputs("}\n", out);
+}
+
+/* xlb-replay names the slot whose counter moved since its last report: the
+ * lowest of them, when frames that failed after running (ENOSPC) moved
+ * others in between. */
+static void report(const struct xlb_sim *sim, FILE *out, unsigned long n,
+		   enum xlb_sim_action action, unsigned int slot)
+{
+	const struct xlb_ruleset *rs = sim->rs;
+
+	fprintf(out, "{\"packet\":%lu,\"action\":\"%s\",\"by\":", n,
+		action == XLB_SIM_DROP ? "drop" : "pass");
+	if (slot < sim->nrules) {
+		fputs("\"rule\",\"rule\":", out);
+		json_str(out, sim->rules[slot].label);
+		fprintf(out, ",\"line\":%u}\n",
+			sim->rules[slot].r->loc.first_line);
+	} else if (slot == sim->nrules) {
+		fprintf(out,
+			"\"default\",\"rule\":\"default %s\",\"line\":%u}\n",
+			rs->def == XLB_VERDICT_DROP ? "drop" : "pass",
+			rs->def_set ? rs->def_loc.first_line : 0);
+	} else {
+		fprintf(out, "\"%s\"}\n",
+			slot == sim->nrules + 1 ? "non-ip" : "malformed");
+	}
+}
+
+static void warn(const char *fmt, ...) XLB_PRINTF(1, 2);
+static void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("xlbc: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Open the output capture as xlb-replay does: libpcap's dumper on a file
+ * that appears whole or not at all. */
+static pcap_dumper_t *open_dump(const char *wpath, pcap_t **dead,
+				struct xlb_outfile *of)
+{
+	pcap_dumper_t *dump;
+	FILE *fp;
+	int rc;
+
+	*dead = pcap_open_dead(DLT_EN10MB, REPLAY_MAX_FRAME);
+	if (!*dead) {
+		warn("out of memory");
+		return NULL;
+	}
+	rc = xlb_outfile_open(of, wpath);
+	if (rc) {
+		warn("cannot write '%s': %s", wpath, strerror(-rc));
+		return NULL;
+	}
+	fp = fdopen(of->fd, "wb");
+	dump = fp ? pcap_dump_fopen(*dead, fp) : NULL;
+	if (!dump) {
+		warn("cannot write '%s': %s", wpath,
+		     fp ? pcap_geterr(*dead) : strerror(errno));
+		if (fp) {
+			fclose(fp);
+			of->fd = -1;
+		}
+		xlb_outfile_abort(of);
+		return NULL;
+	}
+	of->fd = -1; /* the dumper owns the descriptor now */
+	return dump;
+}
+
+int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
+		   FILE *out)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	size_t linear, max_run;
+	struct xlb_outfile of = { .fd = -1 };
+	pcap_t *pin, *dead = NULL;
+	pcap_dumper_t *dump = NULL;
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	uint8_t *frame = NULL;
+	unsigned long n = 0;
+	unsigned int pending = UINT32_MAX; /* lowest slot moved unreported */
+	int rc, err = -1;
+
+	test_run_limits(&linear, &max_run);
+	pin = pcap_open_offline(in, errbuf);
+	if (!pin) {
+		warn("cannot read capture '%s': %s", in, errbuf);
+		return -1;
+	}
+	if (pcap_datalink(pin) != DLT_EN10MB) {
+		warn("'%s' has link type %s; xlb-replay needs Ethernet (EN10MB) "
+		     "captures, as XDP sees them",
+		     in, pcap_datalink_val_to_name(pcap_datalink(pin)));
+		goto out;
+	}
+	if (wpath) {
+		dump = open_dump(wpath, &dead, &of);
+		if (!dump)
+			goto out;
+	}
+	frame = xmalloc(REPLAY_MAX_FRAME > max_run ? REPLAY_MAX_FRAME
+						   : max_run);
+
+	while ((rc = pcap_next_ex(pin, &hdr, &data)) == 1) {
+		struct xlb_sim_result res;
+		unsigned int slot;
+
+		n++;
+		if (hdr->caplen < ETH_HDR_LEN) {
+			report_skipped(out, n,
+				       "frame shorter than an Ethernet header");
+			continue;
+		}
+		if (hdr->caplen > max_run) {
+			char why[128];
+
+			snprintf(why, sizeof(why),
+				 "the kernel would not run it: %s",
+				 strerror(ENOMEM));
+			report_skipped(out, n, why);
+			continue;
+		}
+		memcpy(frame, data, hdr->caplen);
+		xlb_sim_frame(sim, frame,
+			      hdr->caplen < linear ? hdr->caplen : linear,
+			      &res);
+		slot = res.slot < pending ? res.slot : pending;
+		if (hdr->caplen > REPLAY_MAX_FRAME) {
+			char why[128];
+
+			snprintf(why, sizeof(why),
+				 "the kernel would not run it: %s",
+				 strerror(ENOSPC));
+			report_skipped(out, n, why);
+			pending = slot;
+			continue;
+		}
+		pending = UINT32_MAX;
+		report(sim, out, n, res.action, slot);
+		if (dump && res.action != XLB_SIM_DROP)
+			pcap_dump((u_char *)dump, hdr, frame);
+	}
+	if (rc == -1) {
+		warn("error reading '%s' after packet %lu: %s", in, n,
+		     pcap_geterr(pin));
+		goto out;
+	}
+	if (dump) {
+		rc = pcap_dump_flush(dump);
+		pcap_dump_close(dump);
+		dump = NULL;
+		rc = rc ? -EIO : xlb_outfile_commit(&of);
+		if (rc) {
+			warn("cannot write '%s': %s", wpath, strerror(-rc));
+			goto out;
+		}
+	}
+	err = 0;
+out:
+	if (dump)
+		pcap_dump_close(dump);
+	if (of.path)
+		xlb_outfile_abort(&of);
+	if (dead)
+		pcap_close(dead);
+	pcap_close(pin);
+	free(frame);
+	return err;
+}
+
+int xlb_simulate(const char *rules, const char *in, const char *wpath,
+		 FILE *out)
+{
+	struct xlb_source src;
+	struct xlb_ruleset rs;
+	struct xlb_diags diags;
+	struct xlb_sim *sim;
+	int err, status = 1;
+
+	err = xlb_source_load(&src, rules);
+	if (err) {
+		warn("cannot read '%s': %s", rules, strerror(-err));
+		return 1;
+	}
+	xlb_diags_init(&diags, &src);
+	xlb_ruleset_init(&rs, &src);
+	xlb_parse(&src, &rs, &diags);
+	xlb_check(&rs, &diags);
+	xlb_diags_print(&diags, stderr);
+	if (!diags.nerrors) {
+		sim = xlb_sim_new(&rs);
+		if (xlb_sim_replay(sim, in, wpath, out) == 0)
+			status = 0;
+		xlb_sim_free(sim);
+	}
+	if ((fflush(out) || ferror(out)) && !status) {
+		warn("cannot write the verdicts: %s", strerror(errno));
+		status = 1;
+	}
+	xlb_ruleset_free(&rs);
+	xlb_diags_free(&diags);
+	xlb_source_free(&src);
+	return status;
+}

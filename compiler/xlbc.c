@@ -16,13 +16,17 @@ static void usage(FILE *out)
 	      "  -o, --output FILE   write the BPF object to FILE\n"
 	      "  -S, --emit-c FILE   write the generated C to FILE ('-' for stdout)\n"
 	      "      --check         check the rules only; write nothing\n"
+	      "      --print         print the rules in canonical text form to\n"
+	      "                      stdout; write nothing else\n"
 	      "  -v, --verbose       show the clang command line\n"
 	      "  -h, --help          show this help and exit\n"
 	      "  -V, --version       show the version and exit\n"
 	      "\n"
-	      "At least one of -o, -S or --check is needed.  Diagnostics go to\n"
-	      "standard error as FILE:LINE:COL: error: MESSAGE; on any error the\n"
-	      "exit status is 1 and no output file is created or replaced.\n"
+	      "RULES is in the text syntax, or in YAML when its name ends in\n"
+	      ".yaml or .yml.  One of -o, -S (or both), --check or --print is\n"
+	      "needed.  Diagnostics go to standard error as\n"
+	      "FILE:LINE:COL: error: MESSAGE; on any error the exit status is 1\n"
+	      "and no output file is created or replaced.\n"
 	      "\n"
 	      "Environment: XLB_TEMPLATE_DIR (BPF templates, default " XLB_TEMPLATE_DIR
 	      "),\n"
@@ -37,6 +41,7 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "emit-c", required_argument, NULL, 'S' },
 		{ "check", no_argument, NULL, 'c' },
+		{ "print", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -55,6 +60,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			o.check_only = true;
+			break;
+		case 'p':
+			o.print = true;
 			break;
 		case 'v':
 			o.verbose = true;
@@ -79,8 +87,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.input = argv[optind];
-	if (!o.output && !o.emit_c && !o.check_only) {
-		fputs("xlbc: nothing to do: give -o FILE, -S FILE or --check\n"
+	if (!o.output && !o.emit_c && !o.check_only && !o.print) {
+		fputs("xlbc: nothing to do: give -o FILE, -S FILE, --check or "
+		      "--print\n"
+		      "Try 'xlbc --help' for more information.\n",
+		      stderr);
+		return 2;
+	}
+	if (o.print && (o.output || o.emit_c)) {
+		fputs("xlbc: --print writes only the rules' text; give -o and -S "
+		      "in another run\n"
 		      "Try 'xlbc --help' for more information.\n",
 		      stderr);
 		return 2;

@@ -35,6 +35,18 @@ const char *xlb_suggest_keyword(const char *word);
 /* check.c: validate and normalise; 0, or -1 if errors were recorded. */
 int xlb_check(struct xlb_ruleset *rs, struct xlb_diags *diags);
 
+/* yaml.c: parse a YAML rules file into rs, building the tree parser.y
+ * builds for the equivalent text; 0, or -1 if errors were recorded. */
+int xlb_parse_yaml(const struct xlb_source *src, struct xlb_ruleset *rs,
+		   struct xlb_diags *diags);
+
+/* print.c: the canonical text form of a (checked) ruleset, one statement
+ * a line (xlbc --print); one rule's, without the ';'; and every rule's
+ * text (its counter label) set to its canonical form, for YAML. */
+void xlb_print(const struct xlb_ruleset *rs, struct strbuf *out);
+void xlb_print_rule(const struct xlb_rule *r, struct strbuf *out);
+void xlb_rules_set_text(struct xlb_ruleset *rs);
+
 /* codegen.c: the C for a checked ruleset. */
 void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out);
 

@@ -240,6 +240,14 @@ static void yaml_problem(struct yctx *c, const yaml_parser_t *p)
 	case YAML_SCANNER_ERROR:
 	case YAML_PARSER_ERROR:
 		off = char_to_byte(c, p->problem_mark.index);
+		/* the end of the file: just after the last line, as parser.y
+		 * reports it, not on the empty line after the last newline */
+		if (off == c->src->len && off > c->skip &&
+		    c->src->text[off - 1] == '\n') {
+			off--;
+			if (off > c->skip && c->src->text[off - 1] == '\r')
+				off--;
+		}
 		loc = span(c, off, off);
 		xlb_error(c->diags, &loc, "invalid YAML: %s",
 			  p->problem ? p->problem : "syntax error");

@@ -50,6 +50,7 @@ struct ynode {
 	char *text;
 	size_t len;
 	bool null;  /* a plain empty scalar, '~' or 'null' */
+	bool nul;   /* holds a NUL byte ("\0"): no keyword, no name */
 	bool exact; /* text is the source bytes from text_off on */
 	size_t text_off;
 	/* YN_SEQ: items; YN_MAP: key, value, key, value, ... */
@@ -203,6 +204,7 @@ static struct ynode *scalar_new(struct yctx *c, const yaml_event_t *ev)
 
 	n->text = xstrndup(v, len);
 	n->len = len;
+	n->nul = memchr(v, '\0', len) != NULL;
 	if (style == YAML_PLAIN_SCALAR_STYLE)
 		n->null = len == 0 || !strcmp(n->text, "~") ||
 			  !strcmp(n->text, "null") ||
@@ -219,11 +221,11 @@ static struct ynode *scalar_new(struct yctx *c, const yaml_event_t *ev)
 	return n;
 }
 
-/* "while parsing a block mapping" -> a note at its start. */
+/* libyaml's error, in the project's format. */
 static void yaml_problem(struct yctx *c, const yaml_parser_t *p)
 {
 	struct xlb_loc loc, ctx_loc;
-	size_t off;
+	size_t off, ctx_off;
 
 	switch (p->error) {
 	case YAML_READER_ERROR:
@@ -251,9 +253,16 @@ static void yaml_problem(struct yctx *c, const yaml_parser_t *p)
 		loc = span(c, off, off);
 		xlb_error(c->diags, &loc, "invalid YAML: %s",
 			  p->problem ? p->problem : "syntax error");
-		if (p->context) {
-			off = char_to_byte(c, p->context_mark.index);
-			ctx_loc = span(c, off, off);
+		/* src: @blocked */
+		if (off < c->src->len && c->src->text[off] == '@')
+			xlb_note(c->diags, &loc,
+				 "'@' cannot start a plain YAML scalar: quote "
+				 "a set reference, as in \"@name\"");
+		/* "while parsing a block mapping": where it starts, unless
+		 * that is where the problem is */
+		ctx_off = char_to_byte(c, p->context_mark.index);
+		if (p->context && ctx_off != off) {
+			ctx_loc = span(c, ctx_off, ctx_off);
 			xlb_note(c->diags, &ctx_loc, "%s that starts here",
 				 p->context);
 		}
@@ -442,20 +451,23 @@ static void put_choices(struct strbuf *sb, const char *const *list)
 }
 
 /* "unknown WHAT 'x'; did you mean 'y'?" or "...; expected a, b or c" */
-static void unknown(struct yctx *c, const struct xlb_loc *loc, const char *what,
+static void unknown(struct yctx *c, const struct ynode *n, const char *what,
 		    const char *word, const char *const *list)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const char *hint = suggest(word, list);
+	const char *hint = n->nul ? NULL : suggest(word, list);
 
-	strbuf_printf(&sb, "unknown %s '%s'", what, word);
+	if (n->nul)
+		strbuf_printf(&sb, "unknown %s: it holds a NUL byte", what);
+	else
+		strbuf_printf(&sb, "unknown %s '%s'", what, word);
 	if (hint) {
 		strbuf_printf(&sb, "; did you mean '%s'?", hint);
 	} else {
 		strbuf_puts(&sb, "; expected ");
 		put_choices(&sb, list);
 	}
-	xlb_error(c->diags, loc, "%s", sb.buf);
+	xlb_error(c->diags, &n->loc, "%s", sb.buf);
 	strbuf_release(&sb);
 }
 
@@ -854,7 +866,7 @@ fail:
 /* WORD { ',' WORD }, for flags. */
 static struct xlb_elem *parse_words(struct scan *s, struct xlb_loc *loc)
 {
-	struct xlb_elem *head = NULL, *e;
+	struct xlb_elem *head = NULL, **tail = &head, *e;
 	size_t a = s->t.a;
 
 	for (;;) {
@@ -866,7 +878,8 @@ static struct xlb_elem *parse_words(struct scan *s, struct xlb_loc *loc)
 		*loc = tok_loc(s);
 		e = xlb_elem_new(XLB_ELEM_NAME, loc);
 		e->text = tok_text(s);
-		head = xlb_elem_append(head, e);
+		*tail = e;
+		tail = &e->next;
 		*loc = sub_loc(s->c, s->n, a, s->t.b);
 		next(s);
 		if (!is_punct(s, ','))
@@ -883,13 +896,14 @@ static const char *const rule_keys[] = {
 	"type",	  "flags", "action", "backends", "select", NULL,
 };
 static const char *const backend_keys[] = { "addr", "port", "weight", NULL };
+static const char *const not_key[] = { "not", NULL };
 static const char *const verdicts[] = { "drop", "pass", NULL };
 static const char *const families[] = { "ip", "ip6", NULL };
 static const char *const protos[] = { "udp", "tcp", "icmp", "icmpv6", NULL };
 static const char *const selectors[] = { "round-robin", "hash", "hash src",
 					 "maglev", NULL };
 
-static int lookup(const char *word, const char *const *list)
+static int lookup_word(const char *word, const char *const *list)
 {
 	int i;
 
@@ -897,6 +911,14 @@ static int lookup(const char *word, const char *const *list)
 		if (!strcmp(word, list[i]))
 			return i;
 	return -1;
+}
+
+/* The index of scalar n in list, or -1. */
+static int lookup(const struct ynode *n, const char *const *list)
+{
+	if (n->kind != YN_SCALAR || n->nul)
+		return -1;
+	return lookup_word(n->text, list);
 }
 
 /* "'key'" for messages (one at a time: the buffer is static). */
@@ -935,11 +957,61 @@ static int one_of(struct yctx *c, const struct ynode *key,
 		blank = false;
 		strbuf_putc(&sb, *p);
 	}
-	i = lookup(sb.buf ? sb.buf : "", list);
+	i = v->nul ? -1 : lookup_word(sb.buf ? sb.buf : "", list);
 	if (i < 0)
-		unknown(c, &v->loc, what, sb.buf ? sb.buf : "", list);
+		unknown(c, v, what, sb.buf ? sb.buf : "", list);
 	strbuf_release(&sb);
 	return i;
+}
+
+/* The elements of a list of scalars into *elems (which may hold some
+ * after an error); false after reporting. */
+static bool parse_list(struct yctx *c, const struct ynode *list,
+		       struct xlb_elem **elems, const char *setref)
+{
+	struct xlb_elem *e, **tail = elems;
+	bool good = true;
+	size_t i;
+
+	for (i = 0; i < list->n; i++) {
+		if (!want(c, list->kids[i], YN_SCALAR, "a list item",
+			  "an element")) {
+			good = false;
+			continue;
+		}
+		e = parse_element(c, list->kids[i], setref);
+		if (!e) {
+			good = false;
+			continue;
+		}
+		*tail = e;
+		tail = &e->next;
+	}
+	return good;
+}
+
+/* {not: VALUE} sets m->neg and gives VALUE; any other node is given back
+ * as it is; NULL after reporting. */
+static const struct ynode *unwrap_not(struct yctx *c, const struct ynode *v,
+				      struct xlb_match *m)
+{
+	if (v->kind != YN_MAP)
+		return v;
+	if (v->n != 2 || lookup(v->kids[0], not_key) != 0) {
+		xlb_error(c->diags, &v->loc,
+			  "a mapping as a value is {not: VALUE}, with no other "
+			  "key");
+		return NULL;
+	}
+	v = v->kids[1];
+	if (v->kind == YN_MAP && v->n == 2 &&
+	    lookup(v->kids[0], not_key) == 0) {
+		xlb_error(c->diags, &v->loc,
+			  "'not' negates the same match twice");
+		return NULL;
+	}
+	m->neg = true;
+	return v;
 }
 
 /* The value of a test: a scalar, a list of scalars, or {not: VALUE}.
@@ -947,26 +1019,9 @@ static int one_of(struct yctx *c, const struct ynode *key,
 static bool parse_value(struct yctx *c, const struct ynode *key,
 			const struct ynode *v, struct xlb_match *m)
 {
-	struct xlb_elem *e;
-	bool good = true;
-	size_t i;
-
-	if (v->kind == YN_MAP) {
-		if (v->n != 2 || v->kids[0]->kind != YN_SCALAR ||
-		    strcmp(v->kids[0]->text, "not")) {
-			xlb_error(c->diags, &v->loc,
-				  "a mapping as a value is {not: VALUE}, "
-				  "with no other key");
-			return false;
-		}
-		if (m->neg) {
-			xlb_error(c->diags, &v->loc,
-				  "'not' negates the same match twice");
-			return false;
-		}
-		m->neg = true;
-		return parse_value(c, key, v->kids[1], m);
-	}
+	v = unwrap_not(c, v, m);
+	if (!v)
+		return false;
 	m->value_loc = v->loc;
 	if (v->kind == YN_SCALAR && !v->null) {
 		m->elems = parse_element(c, v, "");
@@ -981,45 +1036,20 @@ static bool parse_value(struct yctx *c, const struct ynode *key,
 		return false;
 	}
 	m->braced = true;
-	for (i = 0; i < v->n; i++) {
-		if (!want(c, v->kids[i], YN_SCALAR, "a list item",
-			  "an element")) {
-			good = false;
-			continue;
-		}
-		e = parse_element(c, v->kids[i],
-				  "a set reference stands alone, not in a "
-				  "list: write \"@name\"");
-		if (!e)
-			good = false;
-		else
-			m->elems = xlb_elem_append(m->elems, e);
-	}
-	return good;
+	return parse_list(c, v, &m->elems,
+			  "a set reference stands alone, not in a list: "
+			  "write \"@name\"");
 }
 
 /* flags: "A,B" or "A,B / C,D", or {not: ...}. */
-static bool parse_flags(struct yctx *c, const struct ynode *key,
-			const struct ynode *v, struct xlb_match *m)
+static bool parse_flags(struct yctx *c, const struct ynode *v,
+			struct xlb_match *m)
 {
 	struct scan s;
 
-	if (v->kind == YN_MAP) {
-		if (v->n != 2 || v->kids[0]->kind != YN_SCALAR ||
-		    strcmp(v->kids[0]->text, "not")) {
-			xlb_error(c->diags, &v->loc,
-				  "a mapping as a value is {not: VALUE}, "
-				  "with no other key");
-			return false;
-		}
-		if (m->neg) {
-			xlb_error(c->diags, &v->loc,
-				  "'not' negates the same match twice");
-			return false;
-		}
-		m->neg = true;
-		return parse_flags(c, key, v->kids[1], m);
-	}
+	v = unwrap_not(c, v, m);
+	if (!v)
+		return false;
 	if (!want(c, v, YN_SCALAR, "'flags'",
 		  "a scalar such as 'syn' or 'syn / syn,ack'"))
 		return false;
@@ -1200,7 +1230,7 @@ static bool backend_map(struct yctx *c, const struct ynode *map,
 			good = false;
 			continue;
 		}
-		switch (lookup(k->text, backend_keys)) {
+		switch (lookup(k, backend_keys)) {
 		case 0: /* addr */
 			if (!want(c, v, YN_SCALAR, "'addr'", "an address")) {
 				good = false;
@@ -1236,8 +1266,7 @@ static bool backend_map(struct yctx *c, const struct ynode *map,
 				good = false;
 			break;
 		default:
-			unknown(c, &k->loc, "backend key", k->text,
-				backend_keys);
+			unknown(c, k, "backend key", k->text, backend_keys);
 			good = false;
 			break;
 		}
@@ -1255,8 +1284,8 @@ static bool backend_map(struct yctx *c, const struct ynode *map,
 	return true;
 }
 
-static bool parse_backends(struct yctx *c, const struct ynode *key,
-			   const struct ynode *v, struct xlb_rule *r)
+static bool parse_backends(struct yctx *c, const struct ynode *v,
+			   struct xlb_rule *r)
 {
 	bool good = true;
 	size_t i;
@@ -1284,7 +1313,6 @@ static bool parse_backends(struct yctx *c, const struct ynode *key,
 			good = false;
 		}
 	}
-	(void)key;
 	return good;
 }
 
@@ -1313,7 +1341,7 @@ static void parse_rule(struct yctx *c, const struct ynode *map)
 			continue;
 		}
 		loc = loc_join(&key->loc, &v->loc);
-		k = lookup(key->text, rule_keys);
+		k = lookup(key, rule_keys);
 		switch (k) {
 		case 0: /* family */
 			k = one_of(c, key, v, "family", families);
@@ -1348,7 +1376,7 @@ static void parse_rule(struct yctx *c, const struct ynode *map)
 		case 7: /* type */
 		case 8: /* flags */
 			m = xlb_match_new(value_kinds[k], &loc);
-			if (k == 8 ? parse_flags(c, key, v, m)
+			if (k == 8 ? parse_flags(c, v, m)
 				   : parse_value(c, key, v, m)) {
 				r->matches = xlb_match_append(r->matches, m);
 			} else {
@@ -1370,7 +1398,7 @@ static void parse_rule(struct yctx *c, const struct ynode *map)
 		case 10: /* backends */
 			backends = key;
 			r->arrow_loc = key->loc;
-			if (!parse_backends(c, key, v, r))
+			if (!parse_backends(c, v, r))
 				good = false;
 			break;
 		case 11: /* select */
@@ -1387,7 +1415,7 @@ static void parse_rule(struct yctx *c, const struct ynode *map)
 			r->select_loc = v->loc;
 			break;
 		default:
-			unknown(c, &key->loc, "rule key", key->text, rule_keys);
+			unknown(c, key, "rule key", key->text, rule_keys);
 			/* {flags: syn,ack} is {flags: syn, ack: null} */
 			if (!map->block && v->kind == YN_SCALAR && v->null)
 				xlb_note(c->diags, &key->loc,
@@ -1493,8 +1521,7 @@ static bool set_name_ok(struct yctx *c, const struct ynode *k)
 
 static void parse_sets(struct yctx *c, const struct ynode *v)
 {
-	struct xlb_elem *e;
-	size_t i, j;
+	size_t i;
 
 	if (v->kind == YN_SCALAR && v->null)
 		return;
@@ -1503,7 +1530,6 @@ static void parse_sets(struct yctx *c, const struct ynode *v)
 	for (i = 0; i + 1 < v->n; i += 2) {
 		const struct ynode *k = v->kids[i], *list = v->kids[i + 1];
 		struct xlb_set *s;
-		bool good = true;
 
 		if (!key_ok(c, v, i) || !set_name_ok(c, k))
 			continue;
@@ -1518,21 +1544,9 @@ static void parse_sets(struct yctx *c, const struct ynode *v)
 		s->name = xstrdup(k->text);
 		s->name_loc = k->loc;
 		s->loc = loc_join(&k->loc, &list->loc);
-		for (j = 0; j < list->n; j++) {
-			if (!want(c, list->kids[j], YN_SCALAR, "a set item",
-				  "an element")) {
-				good = false;
-				continue;
-			}
-			e = parse_element(c, list->kids[j],
-					  "a set holds addresses or ports, not "
-					  "other sets");
-			if (e)
-				s->elems = xlb_elem_append(s->elems, e);
-			else
-				good = false;
-		}
-		if (good)
+		if (parse_list(c, list, &s->elems,
+			       "a set holds addresses or ports, not other "
+			       "sets"))
 			xlb_ruleset_add_set(c->rs, s);
 		else
 			xlb_set_free(s);
@@ -1580,7 +1594,7 @@ int xlb_parse_yaml(const struct xlb_source *src, struct xlb_ruleset *rs,
 
 			if (!key_ok(&c, root, i))
 				continue;
-			switch (lookup(k->text, top_keys)) {
+			switch (lookup(k, top_keys)) {
 			case 0:
 				parse_sets(&c, v);
 				break;
@@ -1591,7 +1605,7 @@ int xlb_parse_yaml(const struct xlb_source *src, struct xlb_ruleset *rs,
 				parse_default(&c, k, v);
 				break;
 			default:
-				unknown(&c, &k->loc, "key", k->text, top_keys);
+				unknown(&c, k, "key", k->text, top_keys);
 				break;
 			}
 		}

@@ -425,6 +425,18 @@ static const struct bad {
 	{ "rules:\n- backends: 9876\n",
 	  "2:3 a rule with 'backends' needs a match such as 'proto: udp' and "
 	  "'dport: 53'\n" },
+	{ "rules:\n- {action: drop, src: @b}\n",
+	  "2:23 invalid YAML: found character that cannot start any token\n"
+	  "2:23 '@' cannot start a plain YAML scalar: quote a set reference, "
+	  "as in \"@name\"\n" },
+	{ "rules:\n- {\"action\\0\": drop, \"src\": \"drop\\0\"}\n",
+	  "2:4 unknown rule key: it holds a NUL byte; expected family, proto, "
+	  "src, dst, sport, dport, port, type, flags, action, backends or "
+	  "select\n"
+	  "2:29 invalid byte 0x00 in a value\n" },
+	{ "default: \"drop\\0\"\n",
+	  "1:10 unknown default action: it holds a NUL byte; expected drop or "
+	  "pass\n" },
 	{ "default:\n",
 	  "1:9 'default' must be drop or pass, not an empty value\n" },
 	{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]"

@@ -2,6 +2,7 @@
 /*
  * xlb_csum.h - incremental Internet checksum updates (RFC 1624, eqn. 3):
  *   HC' = ~(~HC + ~m + m')
+ * summed over every 16-bit word m that changes to m', in one update.
  * All values stay in network byte order; the one's complement sum does not
  * depend on byte order as long as every operand uses the same one.
  */
@@ -10,35 +11,24 @@
 
 #include <linux/types.h>
 
-static __always_inline __u16 xlb_csum_fold(__u32 sum)
+/* The sum that changing the 32-bit word from into to adds: ~m + m' for
+ * both of its 16-bit halves. */
+static __always_inline __u32 xlb_csum_diff4(__be32 from, __be32 to)
 {
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)sum;
+	return (__u32)(__u16)~(__u16)from + (__u16)~(__u16)(from >> 16) +
+	       (__u16)to + (__u16)(to >> 16);
 }
 
-/* The checksum after one 16-bit word of the covered data changes. */
-static __always_inline __sum16 xlb_csum_replace2(__sum16 check, __be16 from,
-						 __be16 to)
+/* The checksum after the changes whose sum is diff: HC' = ~(~HC + diff).
+ * A diff of up to 64 words fits the 32-bit accumulator. */
+static __always_inline __u16 xlb_csum_apply(__u16 check, __u32 diff)
 {
 	__u32 sum = (__u16)~check;
 
-	sum += (__u16)~from;
-	sum += (__u16)to;
-	return (__sum16)~xlb_csum_fold(sum);
-}
-
-/* UDP over IPv4: a checksum of 0 means "none" and stays 0; a computed 0 is
- * sent as 0xffff (RFC 768). */
-static __always_inline __sum16 xlb_udp_csum_replace2(__sum16 check, __be16 from,
-						     __be16 to)
-{
-	__sum16 c;
-
-	if (!check)
-		return 0;
-	c = xlb_csum_replace2(check, from, to);
-	return c ? c : (__sum16)0xffff;
+	sum += diff;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
 }
 
 #endif /* XLB_CSUM_H */

@@ -85,9 +85,11 @@ static __always_inline __u32 xlb_rr_next(__u32 slot, __u32 n)
 }
 #endif
 
-/* Stateless flow hash: MurmurHash3 (x86_32, seed 0) over four 32-bit words
- * in host order: saddr, daddr, sport << 16 | dport, protocol.  Every packet
- * of a flow hashes alike, on every CPU and every node. */
+/* Stateless hashes: MurmurHash3 (x86_32, seed 0) over 32-bit words in host
+ * order.  The flow hash takes the source address words, the destination
+ * address words (one each for IPv4, four for IPv6), sport << 16 | dport and
+ * the protocol; the source hash the source address words alone.  Every
+ * packet of a flow hashes alike, on every CPU and on every node. */
 static __always_inline __u32 xlb_rotl32(__u32 x, int r)
 {
 	return (x << r) | (x >> (32 - r));
@@ -103,16 +105,9 @@ static __always_inline __u32 xlb_murmur_mix(__u32 h, __u32 k)
 	return h * 5 + 0xe6546b64;
 }
 
-static __noinline __u32 xlb_flow_hash(const struct xlb_pkt *p)
+static __always_inline __u32 xlb_murmur_final(__u32 h, __u32 len)
 {
-	__u32 h = 0;
-
-	h = xlb_murmur_mix(h, bpf_ntohl(p->saddr));
-	h = xlb_murmur_mix(h, bpf_ntohl(p->daddr));
-	h = xlb_murmur_mix(h, (__u32)bpf_ntohs(p->sport) << 16 |
-				      bpf_ntohs(p->dport));
-	h = xlb_murmur_mix(h, p->proto);
-	h ^= 16; /* length in bytes */
+	h ^= len;
 	h ^= h >> 16;
 	h *= 0x85ebca6b;
 	h ^= h >> 13;
@@ -121,7 +116,33 @@ static __noinline __u32 xlb_flow_hash(const struct xlb_pkt *p)
 	return h;
 }
 
-/* Pick backend h % n, with a bound the verifier can see. */
+static __noinline __u32 xlb_flow_hash(const struct xlb_pkt *p)
+{
+	__u32 h = 0, n = p->family == 6 ? 4 : 1, i;
+
+	for (i = 0; i < 4; i++)
+		if (i < n)
+			h = xlb_murmur_mix(h, bpf_ntohl(p->saddr[i]));
+	for (i = 0; i < 4; i++)
+		if (i < n)
+			h = xlb_murmur_mix(h, bpf_ntohl(p->daddr[i]));
+	h = xlb_murmur_mix(h, (__u32)bpf_ntohs(p->sport) << 16 |
+				      bpf_ntohs(p->dport));
+	h = xlb_murmur_mix(h, p->proto);
+	return xlb_murmur_final(h, (2 * n + 2) * 4);
+}
+
+static __noinline __u32 xlb_src_hash(const struct xlb_pkt *p)
+{
+	__u32 h = 0, n = p->family == 6 ? 4 : 1, i;
+
+	for (i = 0; i < 4; i++)
+		if (i < n)
+			h = xlb_murmur_mix(h, bpf_ntohl(p->saddr[i]));
+	return xlb_murmur_final(h, n * 4);
+}
+
+/* Pick h % n, with a bound the verifier can see. */
 static __always_inline __u32 xlb_hash_pick(__u32 h, __u32 n)
 {
 	__u32 i = h % n;
@@ -130,31 +151,153 @@ static __always_inline __u32 xlb_hash_pick(__u32 h, __u32 n)
 	return i < n ? i : 0;
 }
 
-/* Rewrite the destination port of the parsed UDP or TCP header and update
- * its checksum.  port is in network order. */
-static __always_inline void xlb_set_dport(struct xlb_pkt *p, __be16 port)
+/*
+ * Large sets: sorted, disjoint intervals in host order, searched without a
+ * branch per step so that the verifier walks one path whatever the size.
+ * A table holds 2^k entries, padded at the end with copies of its last
+ * interval; the search finds the last interval starting at or below the
+ * key, then tests its end.  xlb_le() is "a <= b" as arithmetic (the barrier
+ * keeps clang from turning it back into a compare and a jump).
+ */
+struct xlb_iv4 {
+	__u32 lo, hi;
+};
+
+struct xlb_iv6 {
+	__u32 lo[4], hi[4];
+};
+
+static __always_inline __u64 xlb_le(__u32 a, __u32 b)
 {
-#if XLB_PARSE_UDP
+	__u64 d = (__u64)b - (__u64)a;
+
+	xlb_barrier_var(d);
+	return 1 - (d >> 63);
+}
+
+static __always_inline __u64 xlb_eq(__u32 a, __u32 b)
+{
+	__u64 d = (__u64)(a ^ b) - 1;
+
+	xlb_barrier_var(d);
+	return d >> 63;
+}
+
+/* a <= b over four words, most significant first */
+static __always_inline __u64 xlb_le128(const __u32 *a, const __u32 *b)
+{
+	__u64 r = xlb_le(a[3], b[3]);
+
+	r = (xlb_le(a[2], b[2]) & (1 - xlb_eq(a[2], b[2]))) |
+	    (xlb_eq(a[2], b[2]) & r);
+	r = (xlb_le(a[1], b[1]) & (1 - xlb_eq(a[1], b[1]))) |
+	    (xlb_eq(a[1], b[1]) & r);
+	r = (xlb_le(a[0], b[0]) & (1 - xlb_eq(a[0], b[0]))) |
+	    (xlb_eq(a[0], b[0]) & r);
+	return r;
+}
+
+/* Whether key is in table t of 2^k intervals. */
+static __noinline int xlb_in4(const struct xlb_iv4 *t, __u32 k, __u32 key)
+{
+	__u32 mask = (1u << k) - 1, i = 0, half;
+
+	for (half = 1u << k >> 1; half; half >>= 1)
+		i += half * (__u32)xlb_le(t[(i + half) & mask].lo, key);
+	i &= mask;
+	return t[i].lo <= key && key <= t[i].hi;
+}
+
+static __noinline int xlb_in6(const struct xlb_iv6 *t, __u32 k,
+			      const __be32 *addr)
+{
+	__u32 mask = (1u << k) - 1, i = 0, half, key[4];
+	int j;
+
+	for (j = 0; j < 4; j++)
+		key[j] = bpf_ntohl(addr[j]);
+	for (half = 1u << k >> 1; half; half >>= 1)
+		i += half * (__u32)xlb_le128(t[(i + half) & mask].lo, key);
+	i &= mask;
+	return xlb_le128(t[i].lo, key) && xlb_le128(key, t[i].hi);
+}
+
+/* A backend: an address (IPv4 in addr[0]) and/or a port, network order. */
+struct xlb_backend {
+	__be32 addr[4];
+	__be16 port;
+	__u8 has_addr;
+	__u8 has_port;
+};
+
+/* Rewrite the destination of the packet to backend b, updating the IPv4
+ * header checksum and the UDP or TCP checksum incrementally: every changed
+ * 16-bit word goes into one update of each checksum (RFC 1624, eqn. 3).
+ * The caller has checked that p->l4 is a whole UDP or TCP header. */
+static __always_inline void xlb_rewrite(struct xlb_pkt *p,
+					const struct xlb_backend *b)
+{
+	__u32 l4sum = 0, ipsum = 0;
+	__u16 *check;
+	int i;
+
 	if (p->proto == IPPROTO_UDP) {
 		struct udphdr *uh = p->l4;
 
 		if ((void *)(uh + 1) > p->data_end)
 			return;
-		uh->check = xlb_udp_csum_replace2(uh->check, uh->dest, port);
-		uh->dest = port;
-		return;
-	}
-#endif
-#if XLB_PARSE_TCP
-	if (p->proto == IPPROTO_TCP) {
+		check = &uh->check;
+	} else {
 		struct tcphdr *th = p->l4;
 
 		if ((void *)(th + 1) > p->data_end)
 			return;
-		th->check = xlb_csum_replace2(th->check, th->dest, port);
-		th->dest = port;
+		check = &th->check;
 	}
-#endif
+	if (b->has_addr) {
+		if (p->family == 4) {
+			struct iphdr *ip = p->l3;
+
+			if ((void *)(ip + 1) > p->data_end)
+				return;
+			ipsum = xlb_csum_diff4(ip->daddr, b->addr[0]);
+			l4sum = ipsum;
+			ip->check = xlb_csum_apply(ip->check, ipsum);
+			ip->daddr = b->addr[0];
+		} else {
+			struct ipv6hdr *ip6 = p->l3;
+
+			if ((void *)(ip6 + 1) > p->data_end)
+				return;
+			for (i = 0; i < 4; i++) {
+				l4sum += xlb_csum_diff4(
+					ip6->daddr.in6_u.u6_addr32[i],
+					b->addr[i]);
+				ip6->daddr.in6_u.u6_addr32[i] = b->addr[i];
+			}
+		}
+	}
+	if (b->has_port) {
+		/* dport is the second 16-bit word of both headers */
+		__be16 *dport = (__be16 *)p->l4 + 1;
+
+		if ((void *)(dport + 1) > p->data_end)
+			return;
+		l4sum += (__u16)~*dport + (__u16)b->port;
+		*dport = b->port;
+	}
+	if (p->proto == IPPROTO_UDP) {
+		__u16 c;
+
+		/* 0 means "no checksum" and stays 0; a computed 0 is sent
+		 * as 0xffff (RFC 768) */
+		if (*check == 0)
+			return;
+		c = xlb_csum_apply(*check, l4sum);
+		*check = c ? c : 0xffff;
+	} else {
+		*check = xlb_csum_apply(*check, l4sum);
+	}
 }
 
 #endif /* XLB_PROG_H */

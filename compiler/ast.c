@@ -345,6 +345,25 @@ void xlb_addr_format(const struct xlb_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+void xlb_backend_format(const struct xlb_backend *b, char *buf, size_t len)
+{
+	char addr[64];
+
+	if (!b->addr) {
+		snprintf(buf, len, "%u", (unsigned int)b->port);
+		return;
+	}
+	xlb_addr_format(&b->a, addr, sizeof(addr));
+	if (b->a.family == XLB_FAM_IP6 && b->has_port)
+		snprintf(buf, len, "[%s]:%u", addr, (unsigned int)b->port);
+	else if (b->a.family == XLB_FAM_IP6)
+		snprintf(buf, len, "[%s]", addr);
+	else if (b->has_port)
+		snprintf(buf, len, "%s:%u", addr, (unsigned int)b->port);
+	else
+		snprintf(buf, len, "%s", addr);
+}
+
 const struct xlb_name_value xlb_tcp_flags[] = {
 	{ "fin", 0x01 }, { "syn", 0x02 }, { "rst", 0x04 }, { "psh", 0x08 },
 	{ "ack", 0x10 }, { "urg", 0x20 }, { "ecn", 0x40 }, { "cwr", 0x80 },

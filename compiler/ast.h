@@ -259,6 +259,10 @@ int xlb_addr_parse(const char *text, struct xlb_addr *a);
 /* An address in its canonical text form (RFC 5952 for IPv6). */
 void xlb_addr_format(const struct xlb_addr *a, char *buf, size_t len);
 
+/* A backend's target in canonical text, weight left out: "9876",
+ * "10.0.0.2", "10.0.0.2:8080", "[2001:db8::2]:80" (after check). */
+void xlb_backend_format(const struct xlb_backend *b, char *buf, size_t len);
+
 /* TCP flag and ICMP type names (both tables end with a NULL name). */
 struct xlb_name_value {
 	const char *name;

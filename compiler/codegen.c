@@ -7,6 +7,7 @@
  * always produces the same bytes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -56,12 +57,6 @@ static void put_rule_comment(struct strbuf *out, const struct xlb_ruleset *rs,
 	strbuf_puts(out, " */\n");
 }
 
-static void put_ipv4(struct strbuf *out, uint32_t a)
-{
-	strbuf_printf(out, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
-		      (a >> 8) & 0xff, a & 0xff);
-}
-
 static void put_meta(struct strbuf *out, const struct xlb_ruleset *rs)
 {
 	const struct xlb_rule *r;
@@ -85,6 +80,285 @@ static void put_meta(struct strbuf *out, const struct xlb_ruleset *rs)
 		      xlb_verdict_name(rs->def));
 }
 
+/*
+ * Lookup tables.  A condition with more than XLB_INLINE_MAX values becomes
+ * a table of sorted intervals (xlb_in4/xlb_in6 in xlb_prog.h); identical
+ * tables, as a named set used by several rules makes, are emitted once.
+ */
+#define XLB_INLINE_MAX 8
+
+struct table {
+	char name[32];
+	bool v6;
+	size_t n;   /* intervals before padding */
+	unsigned int k; /* 2^k entries */
+	uint32_t *iv; /* n intervals of 2 (v4) or 8 (v6) words */
+};
+
+struct gen {
+	const struct xlb_ruleset *rs;
+	struct strbuf *out; /* the rules */
+	struct strbuf *tab; /* the tables they use, emitted before them */
+	struct table *tables;
+	size_t ntables;
+};
+
+static unsigned int log2_ceil(size_t n)
+{
+	unsigned int k = 0;
+
+	while (((size_t)1 << k) < n)
+		k++;
+	return k;
+}
+
+/* The table holding these intervals, emitted on first use. */
+static const struct table *get_table(struct gen *g, bool v6, uint32_t *iv,
+				     size_t n, const struct xlb_rule *r,
+				     const char *what)
+{
+	size_t words = v6 ? 8 : 2, i, j, size;
+	struct table *t;
+
+	for (i = 0; i < g->ntables; i++) {
+		t = &g->tables[i];
+		if (t->v6 == v6 && t->n == n &&
+		    !memcmp(t->iv, iv, n * words * sizeof(*iv))) {
+			free(iv);
+			return t;
+		}
+	}
+	g->tables = xrealloc(g->tables, (g->ntables + 1) * sizeof(*g->tables));
+	t = &g->tables[g->ntables];
+	snprintf(t->name, sizeof(t->name), "xlb_t%zu", g->ntables);
+	g->ntables++;
+	t->v6 = v6;
+	t->n = n;
+	t->k = log2_ceil(n);
+	t->iv = iv;
+	size = (size_t)1 << t->k;
+
+	put_rule_comment(g->tab, g->rs, r, "");
+	strbuf_printf(g->tab, "/* %s: %zu interval%s, padded to %zu */\n", what,
+		      n, n == 1 ? "" : "s", size);
+	strbuf_printf(g->tab, "static const struct xlb_iv%d %s[%zu] XLB_RODATA = {\n",
+		      v6 ? 6 : 4, t->name, size);
+	for (i = 0; i < size; i++) {
+		const uint32_t *w = iv + (i < n ? i : n - 1) * words;
+
+		if (v6) {
+			strbuf_puts(g->tab, "\t{ { ");
+			for (j = 0; j < 4; j++)
+				strbuf_printf(g->tab, "0x%08x%s", w[j],
+					      j < 3 ? ", " : " }, { ");
+			for (j = 4; j < 8; j++)
+				strbuf_printf(g->tab, "0x%08x%s", w[j],
+					      j < 7 ? ", " : " } },\n");
+		} else {
+			strbuf_printf(g->tab, "\t{ 0x%08x, 0x%08x },\n", w[0],
+				      w[1]);
+		}
+	}
+	strbuf_puts(g->tab, "};\n\n");
+	return t;
+}
+
+static uint32_t word_at(const uint8_t *a, unsigned int i)
+{
+	return (uint32_t)a[4 * i] << 24 | (uint32_t)a[4 * i + 1] << 16 |
+	       (uint32_t)a[4 * i + 2] << 8 | a[4 * i + 3];
+}
+
+/* A prefix as an interval of host-order words: first and last address. */
+static void prefix_interval(const struct xlb_prefix *p, uint32_t *lo,
+			    uint32_t *hi)
+{
+	unsigned int words = p->a.family == XLB_FAM_IP6 ? 4 : 1, i;
+
+	for (i = 0; i < words; i++) {
+		unsigned int bits = p->plen > 32 * i ? p->plen - 32 * i : 0;
+		uint32_t mask = bits >= 32 ? 0xffffffffu
+				: bits	   ? ~(0xffffffffu >> bits)
+					   : 0;
+
+		lo[i] = word_at(p->a.addr, i);
+		hi[i] = lo[i] | ~mask;
+	}
+}
+
+/* --- conditions ---------------------------------------------------- */
+
+static void put_addr_comment(struct strbuf *out, const struct xlb_prefix *p)
+{
+	char buf[64];
+
+	xlb_addr_format(&p->a, buf, sizeof(buf));
+	if (p->plen == (p->a.family == XLB_FAM_IP6 ? 128u : 32u))
+		strbuf_printf(out, " /* %s */", buf);
+	else
+		strbuf_printf(out, " /* %s/%u */", buf, p->plen);
+}
+
+/* One IPv4 or IPv6 prefix test on field ("p->saddr"). */
+static void put_prefix_test(struct strbuf *out, const char *field,
+			    const struct xlb_prefix *p)
+{
+	unsigned int words = p->a.family == XLB_FAM_IP6 ? 4 : 1, i, n = 0;
+
+	if (p->plen == 0) {
+		strbuf_puts(out, "1");
+		put_addr_comment(out, p);
+		return;
+	}
+	if (words > 1)
+		strbuf_putc(out, '(');
+	for (i = 0; i < words && 32 * i < p->plen; i++) {
+		unsigned int bits = p->plen - 32 * i;
+
+		if (n++)
+			strbuf_puts(out, " && ");
+		if (bits >= 32)
+			strbuf_printf(out, "%s[%u] == __bpf_constant_htonl(0x%08x)",
+				      field, i, word_at(p->a.addr, i));
+		else
+			strbuf_printf(
+				out,
+				"(%s[%u] & __bpf_constant_htonl(0x%08x)) == __bpf_constant_htonl(0x%08x)",
+				field, i, ~(0xffffffffu >> bits),
+				word_at(p->a.addr, i));
+	}
+	if (words > 1)
+		strbuf_putc(out, ')');
+	put_addr_comment(out, p);
+}
+
+/* The test "field is in c's prefixes of family", as an expression. */
+static void put_family_addr_test(struct gen *g, const struct xlb_rule *r,
+				 const struct xlb_cond *c, const char *field,
+				 unsigned int family, const char *in)
+{
+	struct strbuf *out = g->out;
+	size_t i, n = 0, first = 0;
+
+	for (i = 0; i < c->npfx; i++) {
+		if (c->pfx[i].a.family != family)
+			continue;
+		if (!n++)
+			first = i;
+	}
+	if (n == 0) {
+		strbuf_puts(out, "0");
+		return;
+	}
+	if (n <= XLB_INLINE_MAX) {
+		if (n > 1)
+			strbuf_putc(out, '(');
+		for (i = first; i < first + n; i++) {
+			if (i > first)
+				strbuf_printf(out, " ||\n%s     ", in);
+			put_prefix_test(out, field, &c->pfx[i]);
+		}
+		if (n > 1)
+			strbuf_putc(out, ')');
+		return;
+	}
+	{
+		size_t words = family == XLB_FAM_IP6 ? 8 : 2;
+		uint32_t *iv = xmalloc(n * words * sizeof(*iv));
+		const struct table *t;
+		char what[64];
+
+		for (i = 0; i < n; i++)
+			prefix_interval(&c->pfx[first + i], iv + i * words,
+					iv + i * words + words / 2);
+		snprintf(what, sizeof(what), "%s addresses of '%s'",
+			 family == XLB_FAM_IP6 ? "IPv6" : "IPv4",
+			 c->m->kind == XLB_MATCH_SRC ? "src" : "dst");
+		t = get_table(g, family == XLB_FAM_IP6, iv, n, r, what);
+		if (family == XLB_FAM_IP6)
+			strbuf_printf(out, "xlb_in6(%s, %u, %s)", t->name, t->k,
+				      field);
+		else
+			strbuf_printf(out, "xlb_in4(%s, %u, bpf_ntohl(%s[0]))",
+				      t->name, t->k, field);
+	}
+}
+
+static void put_addr_test(struct gen *g, const struct xlb_rule *r,
+			  const struct xlb_cond *c, const char *field,
+			  const char *in)
+{
+	struct strbuf *out = g->out;
+
+	if (c->neg)
+		strbuf_puts(out, "!");
+	if (r->family == XLB_FAM_ANY) {
+		/* both families: test the packet's own */
+		strbuf_puts(out, "(p->family == 4 ? ");
+		put_family_addr_test(g, r, c, field, XLB_FAM_IP4, in);
+		strbuf_printf(out, " :\n%s     ", in);
+		put_family_addr_test(g, r, c, field, XLB_FAM_IP6, in);
+		strbuf_puts(out, ")");
+		return;
+	}
+	if (c->neg)
+		strbuf_putc(out, '(');
+	put_family_addr_test(g, r, c, field, r->family, in);
+	if (c->neg)
+		strbuf_putc(out, ')');
+}
+
+/* "value is in c's ranges", value a host-order expression. */
+static void put_range_test(struct gen *g, const struct xlb_rule *r,
+			   const struct xlb_cond *c, const char *value,
+			   const char *what, const char *in)
+{
+	struct strbuf *out = g->out;
+	size_t i;
+
+	if (c->neg)
+		strbuf_puts(out, "!");
+	if (c->nrng > XLB_INLINE_MAX) {
+		uint32_t *iv = xmalloc(c->nrng * 2 * sizeof(*iv));
+		const struct table *t;
+
+		for (i = 0; i < c->nrng; i++) {
+			iv[2 * i] = c->rng[i].lo;
+			iv[2 * i + 1] = c->rng[i].hi;
+		}
+		t = get_table(g, false, iv, c->nrng, r, what);
+		strbuf_printf(out, "xlb_in4(%s, %u, %s)", t->name, t->k, value);
+		return;
+	}
+	if (c->nrng > 1 || c->neg)
+		strbuf_putc(out, '(');
+	for (i = 0; i < c->nrng; i++) {
+		if (i)
+			strbuf_printf(out, " ||\n%s     ", in);
+		if (c->rng[i].lo == c->rng[i].hi)
+			strbuf_printf(out, "%s == %u", value, c->rng[i].lo);
+		else
+			strbuf_printf(out, "(%s >= %u && %s <= %u)", value,
+				      c->rng[i].lo, value, c->rng[i].hi);
+	}
+	if (c->nrng > 1 || c->neg)
+		strbuf_putc(out, ')');
+}
+
+static bool needs_l4(const struct xlb_rule *r)
+{
+	return r->cond[XLB_MATCH_SPORT].set || r->cond[XLB_MATCH_DPORT].set ||
+	       r->cond[XLB_MATCH_TYPE].set || r->cond[XLB_MATCH_FLAGS].set ||
+	       r->verdict == XLB_VERDICT_REWRITE;
+}
+
+/* Whether the rule reads more of the transport header than its ports. */
+static bool needs_whole_l4(const struct xlb_rule *r)
+{
+	return r->cond[XLB_MATCH_TYPE].set || r->cond[XLB_MATCH_FLAGS].set ||
+	       r->verdict == XLB_VERDICT_REWRITE;
+}
+
 static const char *proto_macro(enum xlb_proto p)
 {
 	switch (p) {
@@ -94,212 +368,346 @@ static const char *proto_macro(enum xlb_proto p)
 		return "IPPROTO_TCP";
 	case XLB_PROTO_ICMP:
 		return "IPPROTO_ICMP";
+	case XLB_PROTO_ICMP6:
+		return "IPPROTO_ICMPV6";
 	case XLB_PROTO_ANY:
 		break;
 	}
 	return "0";
 }
 
-/* One address condition ("p->saddr == ..."), after *sep; a /0 prefix
- * matches every address and adds nothing. */
-static void put_addr_cond(struct strbuf *out, const char *field,
-			  const struct xlb_addr_cond *c, const char **sep,
-			  const char *next_sep)
+/* The part of a rule's condition that needs no transport header: family,
+ * protocol and addresses, "&&"-joined; "1" when it matches every packet. */
+static void put_pre_condition(struct gen *g, const struct xlb_rule *r,
+			      const char *in)
 {
-	if (!c->set || !c->plen)
-		return;
-	strbuf_puts(out, *sep);
-	if (c->plen == 32)
-		strbuf_printf(out, "%s == bpf_htonl(0x%08x) /* ", field,
-			      c->net);
-	else
-		strbuf_printf(
-			out,
-			"(%s & bpf_htonl(0x%08x)) == bpf_htonl(0x%08x) /* ",
-			field, c->mask, c->net);
-	put_ipv4(out, c->net);
-	strbuf_printf(out, "/%u */", c->plen);
-	*sep = next_sep;
-}
+	struct strbuf *out = g->out;
+	const char *sep = "";
+	char and[16];
 
-static bool needs_ports(const struct xlb_rule *r)
-{
-	return r->sport.set || r->dport.set ||
-	       r->verdict == XLB_VERDICT_REWRITE;
-}
-
-static bool has_pre_condition(const struct xlb_rule *r)
-{
-	return r->proto != XLB_PROTO_ANY || (r->src.set && r->src.plen) ||
-	       (r->dst.set && r->dst.plen);
-}
-
-/* The part of a rule's condition that needs no transport header: protocol
- * and addresses, "&&"-joined; "1" when it matches every packet. */
-static void put_pre_condition(struct strbuf *out, const struct xlb_rule *r,
-			      const char *indent)
-{
-	char sep[16];
-	const char *s = "";
-
-	snprintf(sep, sizeof(sep), " &&\n%s    ", indent);
-	if (r->proto != XLB_PROTO_ANY) {
-		strbuf_printf(out, "p->proto == %s", proto_macro(r->proto));
-		s = sep;
+	snprintf(and, sizeof(and), " &&\n%s    ", in);
+	if (r->family != XLB_FAM_ANY &&
+	    !(r->proto == XLB_PROTO_ICMP || r->proto == XLB_PROTO_ICMP6)) {
+		strbuf_printf(out, "p->family == %d",
+			      r->family == XLB_FAM_IP4 ? 4 : 6);
+		sep = and;
 	}
-	put_addr_cond(out, "p->saddr", &r->src, &s, sep);
-	put_addr_cond(out, "p->daddr", &r->dst, &s, sep);
-	if (!*s)
+	if (r->proto != XLB_PROTO_ANY) {
+		strbuf_puts(out, sep);
+		if (r->proto == XLB_PROTO_ICMP || r->proto == XLB_PROTO_ICMP6)
+			strbuf_printf(out, "p->family == %d && ",
+				      r->proto == XLB_PROTO_ICMP ? 4 : 6);
+		strbuf_printf(out, "p->proto == %s", proto_macro(r->proto));
+		sep = and;
+	} else if (needs_l4(r)) {
+		strbuf_puts(out, sep);
+		strbuf_puts(out, "(p->proto == IPPROTO_UDP || "
+				 "p->proto == IPPROTO_TCP)");
+		sep = and;
+	}
+	if (r->cond[XLB_MATCH_SRC].set) {
+		strbuf_puts(out, sep);
+		put_addr_test(g, r, &r->cond[XLB_MATCH_SRC], "p->saddr", in);
+		sep = and;
+	}
+	if (r->cond[XLB_MATCH_DST].set) {
+		strbuf_puts(out, sep);
+		put_addr_test(g, r, &r->cond[XLB_MATCH_DST], "p->daddr", in);
+		sep = and;
+	}
+	if (!*sep)
 		strbuf_puts(out, "1");
 }
 
-/* The port part: only a parsed UDP/TCP header of a first fragment has
- * ports. */
-static void put_port_condition(struct strbuf *out, const struct xlb_rule *r,
-			       const char *indent)
+static void put_flags_test(struct strbuf *out, const struct xlb_cond *c)
 {
-	strbuf_puts(out, "p->has_ports");
-	if (r->sport.set)
-		strbuf_printf(out, " &&\n%s    p->sport == bpf_htons(%u)",
-			      indent, r->sport.port);
-	if (r->dport.set)
-		strbuf_printf(out, " &&\n%s    p->dport == bpf_htons(%u)",
-			      indent, r->dport.port);
+	if (c->fany)
+		strbuf_printf(out, "(p->tcp_flags & 0x%02x) %s 0", c->fmask,
+			      c->neg ? "==" : "!=");
+	else
+		strbuf_printf(out, "(p->tcp_flags & 0x%02x) %s 0x%02x", c->fmask,
+			      c->neg ? "!=" : "==", c->fvalue);
 }
 
-static void put_backend_table(struct strbuf *out, const struct xlb_ruleset *rs,
-			      const struct xlb_rule *r)
+/* The port tests of a UDP or TCP rule, after "p->has_ports". */
+static void put_port_tests(struct gen *g, const struct xlb_rule *r,
+			   const char *in)
 {
-	size_t i;
+	struct strbuf *out = g->out;
+	char and[16];
 
-	put_rule_comment(out, rs, r, "");
+	snprintf(and, sizeof(and), " &&\n%s    ", in);
+	strbuf_puts(out, "p->has_ports");
+	if (r->cond[XLB_MATCH_SPORT].set) {
+		strbuf_puts(out, and);
+		put_range_test(g, r, &r->cond[XLB_MATCH_SPORT],
+			       "bpf_ntohs(p->sport)", "source ports", in);
+	}
+	if (r->cond[XLB_MATCH_DPORT].set) {
+		strbuf_puts(out, and);
+		put_range_test(g, r, &r->cond[XLB_MATCH_DPORT],
+			       "bpf_ntohs(p->dport)", "destination ports", in);
+	}
+}
+
+/* --- backends ------------------------------------------------------ */
+
+static void put_backend_tables(struct gen *g, const struct xlb_rule *r)
+{
+	struct strbuf *out = g->tab;
+	uint8_t *list;
+	size_t i, n;
+	char name[80];
+
+	put_rule_comment(out, g->rs, r, "");
 	strbuf_printf(out,
-		      "static const __u16 xlb_r%u_ports[%zu] XLB_RODATA = {",
+		      "static const struct xlb_backend xlb_r%u_be[%zu] XLB_RODATA = {\n",
 		      r->index, r->nbackends);
 	for (i = 0; i < r->nbackends; i++) {
-		if (i % 8 == 0)
+		const struct xlb_backend *b = &r->backends[i];
+
+		xlb_backend_format(b, name, sizeof(name));
+		strbuf_puts(out, "\t{ ");
+		if (b->addr) {
+			unsigned int w, words = b->a.family == XLB_FAM_IP6 ? 4 : 1;
+
+			strbuf_puts(out, ".addr = { ");
+			for (w = 0; w < words; w++)
+				strbuf_printf(out, "__bpf_constant_htonl(0x%08x)%s",
+					      word_at(b->a.addr, w),
+					      w + 1 < words ? ", " : " }, ");
+			strbuf_puts(out, ".has_addr = 1, ");
+		}
+		if (b->has_port)
+			strbuf_printf(out,
+				      ".port = __bpf_constant_htons(%u), .has_port = 1, ",
+				      (unsigned int)b->port);
+		strbuf_printf(out, "}, /* %s", name);
+		if (b->has_weight)
+			strbuf_printf(out, " weight %u", b->w);
+		strbuf_puts(out, " */\n");
+	}
+	strbuf_puts(out, "};\n");
+
+	if (r->select == XLB_SELECT_MAGLEV) {
+		list = xlb_maglev_table(r);
+		n = XLB_MAGLEV_SIZE;
+		strbuf_printf(out, "/* Maglev table: entry h %% %d of the flow hash h */\n",
+			      XLB_MAGLEV_SIZE);
+		strbuf_printf(out, "static const __u8 xlb_r%u_maglev[%zu] XLB_RODATA = {",
+			      r->index, n);
+	} else {
+		n = xlb_weighted_list(r, &list);
+		if (n == r->nbackends) {
+			/* all weights 1: the list is 0, 1, 2, ... */
+			free(list);
+			strbuf_puts(out, "\n");
+			return;
+		}
+		strbuf_puts(out, "/* weighted list: each backend as often as its weight */\n");
+		strbuf_printf(out, "static const __u8 xlb_r%u_list[%zu] XLB_RODATA = {",
+			      r->index, n);
+	}
+	for (i = 0; i < n; i++) {
+		if (i % 16 == 0)
 			strbuf_puts(out, "\n\t");
 		else
 			strbuf_putc(out, ' ');
-		strbuf_printf(out, "%u,", (unsigned int)r->backends[i].port);
+		strbuf_printf(out, "%u,", list[i]);
 	}
 	strbuf_puts(out, "\n};\n\n");
+	free(list);
+}
+
+static bool has_list(const struct xlb_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nbackends; i++)
+		if (r->backends[i].w != 1)
+			return true;
+	return false;
+}
+
+static void put_rewrite(struct gen *g, const struct xlb_rule *r, const char *in)
+{
+	struct strbuf *out = g->out;
+	size_t n = r->nbackends, w = 0, i;
+	const char *pick = NULL;
+
+	for (i = 0; i < n; i++)
+		w += r->backends[i].w;
+	switch (r->select) {
+	case XLB_SELECT_RR:
+		strbuf_printf(out, "%si = xlb_rr_next(%u, %zu); /* round robin */\n",
+			      in, r->rr_slot, w);
+		pick = "list";
+		break;
+	case XLB_SELECT_HASH:
+		strbuf_printf(out,
+			      "%si = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n",
+			      in, w);
+		pick = "list";
+		break;
+	case XLB_SELECT_HASH_SRC:
+		strbuf_printf(out,
+			      "%si = xlb_hash_pick(xlb_src_hash(p), %zu); /* source hash */\n",
+			      in, w);
+		pick = "list";
+		break;
+	case XLB_SELECT_MAGLEV:
+		strbuf_printf(out,
+			      "%si = xlb_r%u_maglev[xlb_hash_pick(xlb_flow_hash(p), %d)];\n",
+			      in, r->index, XLB_MAGLEV_SIZE);
+		break;
+	case XLB_SELECT_DEFAULT:
+		break;
+	}
+	if (pick && has_list(r))
+		strbuf_printf(out, "%si = xlb_r%u_list[i];\n", in, r->index);
+	if (!pick || has_list(r)) {
+		/* a table entry: bound it where the verifier can see */
+		strbuf_printf(out, "%sxlb_barrier_var(i);\n", in);
+		strbuf_printf(out, "%sif (i >= %zu)\n%s\ti = 0;\n", in, n, in);
+	}
+	strbuf_printf(out, "%sxlb_rewrite(p, &xlb_r%u_be[i]);\n", in, r->index);
 }
 
 /* What a matching rule does, at indent. */
-static void put_action(struct strbuf *out, const struct xlb_rule *r,
-		       const char *in)
+static void put_action(struct gen *g, const struct xlb_rule *r, const char *in)
 {
-	if (r->verdict == XLB_VERDICT_REWRITE) {
-		strbuf_printf(out, "%s__u32 i;\n\n", in);
-		strbuf_printf(
-			out,
-			"%s/* a first fragment cut inside its header shows its ports\n"
-			"%s * but has no checksum to update */\n"
-			"%sif (!p->l4)\n%s\tgoto malformed;\n",
-			in, in, in, in);
-		if (r->select == XLB_SELECT_RR)
-			strbuf_printf(
-				out,
-				"%si = xlb_rr_next(%u, %zu); /* round robin */\n",
-				in, r->rr_slot, r->nbackends);
-		else
-			strbuf_printf(
-				out,
-				"%si = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n",
-				in, r->nbackends);
-		strbuf_printf(
-			out,
-			"%sxlb_set_dport(p, bpf_htons(xlb_r%u_ports[i]));\n",
-			in, r->index);
-	}
+	struct strbuf *out = g->out;
+
+	if (r->verdict == XLB_VERDICT_REWRITE)
+		put_rewrite(g, r, in);
 	strbuf_printf(out, "%sslot = %u;\n", in, r->index);
 	strbuf_printf(out, "%saction = %s;\n", in,
 		      r->verdict == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
 	strbuf_printf(out, "%sgoto out;\n", in);
 }
 
-static void put_rule(struct strbuf *out, const struct xlb_ruleset *rs,
-		     const struct xlb_rule *r)
+static void put_rule(struct gen *g, const struct xlb_rule *r)
 {
-	put_rule_comment(out, rs, r, "\t");
+	struct strbuf *out = g->out;
+
+	put_rule_comment(out, g->rs, r, "\t");
+	/* each rule reads the packet afresh: values clang would otherwise
+	 * keep live across thousands of rules end up spilled past the
+	 * 512-byte stack */
+	strbuf_puts(out, "\txlb_barrier_var(p);\n");
 	strbuf_puts(out, "\tif (");
-	if (!needs_ports(r)) {
-		put_pre_condition(out, r, "\t");
-		strbuf_puts(out, ") {\n");
-		put_action(out, r, "\t\t");
-		strbuf_puts(out, "\t}\n\n");
-		return;
-	}
-	/* The rule needs ports: if the packet's transport header is broken,
-	 * this rule cannot tell, and nor may any rule after it. */
-	if (!has_pre_condition(r)) {
-		strbuf_puts(out, "p->l4_bad)\n\t\tgoto malformed;\n\tif (");
-		put_port_condition(out, r, "\t");
-		strbuf_puts(out, ") {\n");
-		put_action(out, r, "\t\t");
-		strbuf_puts(out, "\t}\n\n");
-		return;
-	}
-	put_pre_condition(out, r, "\t");
-	strbuf_puts(out, ") {\n"
-			 "\t\tif (p->l4_bad)\n"
-			 "\t\t\tgoto malformed;\n"
-			 "\t\tif (");
-	put_port_condition(out, r, "\t\t");
+	put_pre_condition(g, r, "\t");
 	strbuf_puts(out, ") {\n");
-	put_action(out, r, "\t\t\t");
+	if (!needs_l4(r)) {
+		put_action(g, r, "\t\t");
+		strbuf_puts(out, "\t}\n\n");
+		return;
+	}
+	/* The rule reads the transport header: if it is broken, this rule
+	 * cannot tell, and nor may any rule after it. */
+	strbuf_puts(out, "\t\tif (p->l4_bad)\n\t\t\tgoto malformed;\n");
+	if (r->proto == XLB_PROTO_ICMP || r->proto == XLB_PROTO_ICMP6) {
+		strbuf_puts(out, "\t\tif (p->l4 &&\n\t\t    ");
+		put_range_test(g, r, &r->cond[XLB_MATCH_TYPE], "p->icmp_type",
+			       "ICMP types", "\t\t");
+		strbuf_puts(out, ") {\n");
+		put_action(g, r, "\t\t\t");
+		strbuf_puts(out, "\t\t}\n\t}\n\n");
+		return;
+	}
+	strbuf_puts(out, "\t\tif (");
+	put_port_tests(g, r, "\t\t");
+	strbuf_puts(out, ") {\n");
+	if (!needs_whole_l4(r)) {
+		put_action(g, r, "\t\t\t");
+		strbuf_puts(out, "\t\t}\n\t}\n\n");
+		return;
+	}
+	/* a first fragment cut inside its header (RFC 1858) shows its ports
+	 * but not its flags, and has no checksum to update */
+	strbuf_puts(out, "\t\t\tif (!p->l4)\n\t\t\t\tgoto malformed;\n");
+	if (r->cond[XLB_MATCH_FLAGS].set) {
+		strbuf_puts(out, "\t\t\tif (");
+		put_flags_test(out, &r->cond[XLB_MATCH_FLAGS]);
+		strbuf_puts(out, ") {\n");
+		put_action(g, r, "\t\t\t\t");
+		strbuf_puts(out, "\t\t\t}\n");
+	} else {
+		put_action(g, r, "\t\t\t");
+	}
 	strbuf_puts(out, "\t\t}\n\t}\n\n");
 }
 
 void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 {
+	bool udp = false, tcp = false, icmp = false, icmp6 = false;
+	struct strbuf body = STRBUF_INIT, tables = STRBUF_INIT;
+	struct gen g = { .rs = rs, .out = &body, .tab = &tables };
 	const struct xlb_rule *r;
+	size_t i;
+
+	for (r = rs->rules; r; r = r->next) {
+		if (!needs_l4(r))
+			continue;
+		udp |= r->proto == XLB_PROTO_UDP || r->proto == XLB_PROTO_ANY;
+		tcp |= r->proto == XLB_PROTO_TCP || r->proto == XLB_PROTO_ANY;
+		icmp |= r->proto == XLB_PROTO_ICMP;
+		icmp6 |= r->proto == XLB_PROTO_ICMP6;
+	}
+
+	/* One exit that counts: each rule only picks its slot and action, so
+	 * the program grows by a compare and a jump per rule.  The tables
+	 * the rules use are collected as they are written, and go first. */
+	strbuf_puts(&body, "/* First match wins: the rules in file order. */\n");
+	strbuf_puts(&body,
+		    "static __always_inline int xlb_rules(struct xlb_pkt *p)\n{\n");
+	strbuf_puts(&body, "\t__u32 slot;\n\tint action;\n");
+	for (r = rs->rules; r; r = r->next)
+		if (r->verdict == XLB_VERDICT_REWRITE)
+			break;
+	if (r)
+		strbuf_puts(&body, "\t__u32 i; /* the backend a rewrite picks */\n");
+	strbuf_puts(&body, "\n");
+	for (r = rs->rules; r; r = r->next) {
+		if (r->verdict == XLB_VERDICT_REWRITE)
+			put_backend_tables(&g, r);
+		put_rule(&g, r);
+	}
+	strbuf_printf(&body, "\t/* no rule matched: default %s */\n",
+		      xlb_verdict_name(rs->def));
+	strbuf_puts(&body, "\tslot = XLB_CTR_DEFAULT(XLB_NRULES);\n");
+	strbuf_printf(&body, "\taction = %s;\n",
+		      rs->def == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
+	if (udp || tcp || icmp || icmp6)
+		strbuf_puts(&body,
+			    "\tgoto out;\n"
+			    "malformed:\n"
+			    "\t/* a broken transport header: pass it untouched */\n"
+			    "\tslot = XLB_CTR_MALFORMED(XLB_NRULES);\n"
+			    "\taction = XDP_PASS;\n");
+	strbuf_puts(&body,
+		    "out:\n\txlb_count(slot, p->len);\n\treturn action;\n}\n\n");
 
 	strbuf_puts(out, "/* Generated by xlbc " PACKAGE_VERSION " from ");
 	put_comment_text(out, rs->src->path);
 	strbuf_puts(out, "; do not edit. */\n\n");
-
-	strbuf_puts(
-		out,
-		"/* What this ruleset needs from the frame in bpf-templates/. */\n");
+	strbuf_puts(out,
+		    "/* What this ruleset needs from the frame in bpf-templates/. */\n");
 	strbuf_printf(out, "#define XLB_NRULES %zu\n", rs->nrules);
 	strbuf_printf(out, "#define XLB_NRR %u\n", rs->nrr);
-	strbuf_printf(out, "#define XLB_PARSE_UDP %d\n", rs->need_udp);
-	strbuf_printf(out, "#define XLB_PARSE_TCP %d\n", rs->need_tcp);
+	strbuf_printf(out, "#define XLB_PARSE_UDP %d\n", udp);
+	strbuf_printf(out, "#define XLB_PARSE_TCP %d\n", tcp);
+	strbuf_printf(out, "#define XLB_PARSE_ICMP %d\n", icmp);
+	strbuf_printf(out, "#define XLB_PARSE_ICMP6 %d\n", icmp6);
 	strbuf_puts(out, "#include \"xlb_prog.h\"\n\n");
-
 	put_meta(out, rs);
-
-	for (r = rs->rules; r; r = r->next)
-		if (r->verdict == XLB_VERDICT_REWRITE)
-			put_backend_table(out, rs, r);
-
-	/* One exit that counts: each rule only picks its slot and action, so
-	 * the program grows by a compare and a jump per rule. */
-	strbuf_puts(out, "/* First match wins: the rules in file order. */\n");
-	strbuf_puts(
-		out,
-		"static __always_inline int xlb_rules(struct xlb_pkt *p)\n{\n");
-	strbuf_puts(out, "\t__u32 slot;\n\tint action;\n\n");
-	for (r = rs->rules; r; r = r->next)
-		put_rule(out, rs, r);
-	strbuf_printf(out, "\t/* no rule matched: default %s */\n",
-		      xlb_verdict_name(rs->def));
-	strbuf_puts(out, "\tslot = XLB_CTR_DEFAULT(XLB_NRULES);\n");
-	strbuf_printf(out, "\taction = %s;\n",
-		      rs->def == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
-	if (rs->need_udp || rs->need_tcp)
-		strbuf_puts(
-			out,
-			"\tgoto out;\n"
-			"malformed:\n"
-			"\t/* a truncated UDP or TCP header: pass it untouched */\n"
-			"\tslot = XLB_CTR_MALFORMED(XLB_NRULES);\n"
-			"\taction = XDP_PASS;\n");
-	strbuf_puts(
-		out,
-		"out:\n\txlb_count(slot, p->len);\n\treturn action;\n}\n\n");
+	strbuf_add(out, tables.buf, tables.len);
+	strbuf_add(out, body.buf, body.len);
+	strbuf_release(&tables);
+	strbuf_release(&body);
+	for (i = 0; i < g.ntables; i++)
+		free(g.tables[i].iv);
+	free(g.tables);
 
 	strbuf_puts(out,
 		    "SEC(\"xdp\")\n"
@@ -308,7 +716,7 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 		    "\tstruct xlb_pkt p;\n"
 		    "\n"
 		    "\tswitch (xlb_parse(ctx, &p)) {\n"
-		    "\tcase XLB_IPV4:\n"
+		    "\tcase XLB_IP:\n"
 		    "\t\treturn xlb_rules(&p);\n"
 		    "\tcase XLB_NONIP:\n"
 		    "\t\txlb_count(XLB_CTR_NONIP(XLB_NRULES), p.len);\n"

@@ -29,11 +29,12 @@ void xlb_vdiag(struct xlb_diags *d, enum xlb_severity sev,
 	struct strbuf sb = STRBUF_INIT;
 	struct xlb_diag *g;
 
-	if (sev == XLB_ERROR && ++d->nerrors > XLB_MAX_ERRORS)
-		return;
-	if (sev == XLB_WARNING)
-		d->nwarnings++;
-	if (sev == XLB_NOTE && d->nerrors > XLB_MAX_ERRORS)
+	/* past the caps, diagnostics are counted, and their notes dropped */
+	if (sev == XLB_ERROR)
+		d->dropping = ++d->nerrors > XLB_MAX_ERRORS;
+	else if (sev == XLB_WARNING)
+		d->dropping = ++d->nwarnings > XLB_MAX_WARNINGS;
+	if (d->dropping)
 		return;
 	if (d->n == d->cap) {
 		d->cap = d->cap ? 2 * d->cap : 8;
@@ -84,6 +85,39 @@ static void print_excerpt(const struct xlb_source *src,
 	line = xlb_source_line(src, loc->first_line, &len);
 	if (!line)
 		return;
+	start = loc->first_column ? loc->first_column - 1 : 0;
+	if (start > len)
+		start = len;
+	/* a long line is shown as a window around the column */
+	if (len > XLB_EXCERPT_MAX) {
+		size_t from = start > XLB_EXCERPT_MAX / 3
+				      ? start - XLB_EXCERPT_MAX / 3
+				      : 0;
+		size_t to = from + XLB_EXCERPT_MAX < len ? from + XLB_EXCERPT_MAX
+							 : len;
+
+		if (from)
+			fputs("...", out);
+		for (i = from; i < to; i++) {
+			unsigned char c = (unsigned char)line[i];
+
+			fputc(isprint(c) && c < 0x80 ? c : ' ', out);
+		}
+		fputs(to < len ? "...\n" : "\n", out);
+		end = loc->last_line == loc->first_line &&
+				      loc->last_column > start
+			      ? loc->last_column
+			      : start + 1;
+		if (end > to)
+			end = to;
+		for (i = from ? from - 3 : 0; i < start; i++)
+			fputc(' ', out);
+		fputc('^', out);
+		for (i = start + 1; i < end; i++)
+			fputc('~', out);
+		fputc('\n', out);
+		return;
+	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
 
@@ -91,9 +125,6 @@ static void print_excerpt(const struct xlb_source *src,
 	}
 	fputc('\n', out);
 
-	start = loc->first_column ? loc->first_column - 1 : 0;
-	if (start > len)
-		start = len;
 	if (loc->last_line == loc->first_line && loc->last_column > start)
 		end = loc->last_column;
 	else
@@ -162,4 +193,7 @@ void xlb_diags_print(const struct xlb_diags *d, FILE *out)
 	if (d->nerrors > XLB_MAX_ERRORS)
 		fprintf(out, "%s: too many errors (%u), stopped listing them\n",
 			path, d->nerrors);
+	if (d->nwarnings > XLB_MAX_WARNINGS)
+		fprintf(out, "%s: %u warnings, the first %d shown\n", path,
+			d->nwarnings, XLB_MAX_WARNINGS);
 }

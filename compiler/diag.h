@@ -9,6 +9,7 @@
 #ifndef XLB_DIAG_H
 #define XLB_DIAG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "source.h"
@@ -34,10 +35,14 @@ struct xlb_diags {
 	size_t cap;
 	unsigned int nerrors;
 	unsigned int nwarnings;
+	bool dropping; /* the last error or warning was over its cap */
 };
 
 /* Errors past this many are counted but not recorded. */
 #define XLB_MAX_ERRORS 50
+#define XLB_MAX_WARNINGS 50
+/* Source lines longer than this are shown as a window around the column. */
+#define XLB_EXCERPT_MAX 100
 
 void xlb_diags_init(struct xlb_diags *d, const struct xlb_source *src);
 void xlb_diags_free(struct xlb_diags *d);

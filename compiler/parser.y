@@ -3,8 +3,8 @@
  * parser.y - the grammar of xlb rules files.
  *
  *   ruleset   := { statement ';' } [ statement ]
+ *             |  { 'set' NAME '{' [ elements ] '}' }   (no ';' needed)
  *   statement := 'default' verdict
- *             |  'set' NAME '{' elements '}'
  *             |  verdict { match }
  *             |  match { match } verdict
  *             |  match { match } '->' backend { ',' backend } [ selector ]
@@ -200,6 +200,23 @@ statements
 	| statements statement ";"
 	| statements ";"
 	| statements error ";"		{ yyerrok; }
+	| statements setdef
+	;
+
+/* A set ends at its '}'; a ';' after it is an empty statement. */
+setdef
+	: SET WORD braced
+		{
+			struct xlb_set *s = xlb_set_new();
+
+			s->name = $2;
+			s->loc = @$;
+			s->name_loc = @2;
+			s->elems = $3->elems;
+			$3->elems = NULL;
+			xlb_match_free_list($3);
+			xlb_ruleset_add_set(ctx->rs, s);
+		}
 	;
 
 statement
@@ -215,18 +232,6 @@ statement
 				ctx->rs->def_set = true;
 				ctx->rs->def_loc = @$;
 			}
-		}
-	| SET WORD braced
-		{
-			struct xlb_set *s = xlb_set_new();
-
-			s->name = $2;
-			s->loc = @$;
-			s->name_loc = @2;
-			s->elems = $3->elems;
-			$3->elems = NULL;
-			xlb_match_free_list($3);
-			xlb_ruleset_add_set(ctx->rs, s);
 		}
 	| rule
 		{ finish_rule(ctx, $1, &@1); }
@@ -331,7 +336,8 @@ value
 	;
 
 braced
-	: "{" elements "}"	{ $$ = value_new($2, true, &@$); }
+	: "{" "}"		{ $$ = value_new(NULL, true, &@$); }
+	| "{" elements "}"	{ $$ = value_new($2, true, &@$); }
 	| "{" elements "," "}"	{ $$ = value_new($2, true, &@$); }
 	;
 
@@ -463,6 +469,10 @@ static const char *token_desc(yysymbol_kind_t sym, char *buf, size_t len)
 		return "an address";
 	case YYSYMBOL_WORD:
 		return "a word";
+	case YYSYMBOL_SETREF:
+		return "a set reference";
+	case YYSYMBOL_YYUNDEF:
+		return "a value";
 	default:
 		break;
 	}
@@ -476,6 +486,34 @@ static const char *token_desc(yysymbol_kind_t sym, char *buf, size_t len)
 		snprintf(buf, len, "'%s'", name);
 	}
 	return buf;
+}
+
+/* Where any value may come (an address, a number, a word, a list or a
+ * set), say "a value" once instead of naming each start; YYSYMBOL_YYUNDEF
+ * stands for it in the list. */
+static int group_values(yysymbol_kind_t *expected, int n)
+{
+	static const yysymbol_kind_t value[] = {
+		YYSYMBOL_NUMBER, YYSYMBOL_ADDRESS, YYSYMBOL_WORD,
+		YYSYMBOL_LBRACE, YYSYMBOL_SETREF,
+	};
+	int i, j, k, found = 0;
+
+	for (j = 0; j < (int)(sizeof(value) / sizeof(value[0])); j++)
+		for (i = 0; i < n; i++)
+			if (expected[i] == value[j])
+				found++;
+	if (found != (int)(sizeof(value) / sizeof(value[0])))
+		return n;
+	for (i = k = 0; i < n; i++) {
+		for (j = 0; j < (int)(sizeof(value) / sizeof(value[0])); j++)
+			if (expected[i] == value[j])
+				break;
+		if (j == (int)(sizeof(value) / sizeof(value[0])))
+			expected[k++] = expected[i];
+	}
+	expected[k++] = YYSYMBOL_YYUNDEF;
+	return k;
 }
 
 static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
@@ -493,6 +531,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 	for (i = 0; i < n; i++)
 		if (expected[i] == YYSYMBOL_SEMICOLON)
 			semicolon = 1;
+	n = group_values(expected, n);
 
 	/* "drop src 1.1.1.1 <newline> drop ...": the ';' was forgotten. */
 	if (semicolon && look != YYSYMBOL_YYEOF && ctx->prev_loc.last_line &&
@@ -606,14 +645,19 @@ static size_t edit_distance(const char *a, const char *b)
 
 const char *xlb_suggest_keyword(const char *word)
 {
+	return xlb_suggest_word(word, xlb_keywords);
+}
+
+const char *xlb_suggest_word(const char *word, const char *const *words)
+{
 	size_t i, d, best_d = SIZE_MAX, len = strlen(word);
 	const char *best = NULL;
 
-	for (i = 0; xlb_keywords[i]; i++) {
-		d = edit_distance(word, xlb_keywords[i]);
+	for (i = 0; words[i]; i++) {
+		d = edit_distance(word, words[i]);
 		if (d < best_d) {
 			best_d = d;
-			best = xlb_keywords[i];
+			best = words[i];
 		}
 	}
 	/* close enough: at most two edits, and at most half the word */

@@ -79,7 +79,8 @@ static void strbuf_grow(struct strbuf *sb, size_t extra)
 void strbuf_add(struct strbuf *sb, const char *s, size_t n)
 {
 	strbuf_grow(sb, n);
-	memcpy(sb->buf + sb->len, s, n);
+	if (n)
+		memcpy(sb->buf + sb->len, s, n);
 	sb->len += n;
 	sb->buf[sb->len] = '\0';
 }

@@ -31,9 +31,19 @@ int xlb_parse(const struct xlb_source *src, struct xlb_ruleset *rs,
 extern const char *const xlb_keywords[];
 /* The keyword closest to word by edit distance, or NULL if none is close. */
 const char *xlb_suggest_keyword(const char *word);
+/* The word in the NULL-terminated list closest to word, or NULL. */
+const char *xlb_suggest_word(const char *word, const char *const *words);
 
 /* check.c: validate and normalise; 0, or -1 if errors were recorded. */
 int xlb_check(struct xlb_ruleset *rs, struct xlb_diags *diags);
+
+/* tables.c: backend selection tables (xlb-rules(5) defines them). */
+#define XLB_MAGLEV_SIZE 65537 /* entries of a Maglev table, a prime */
+uint32_t xlb_murmur3(const void *data, size_t len, uint32_t seed);
+/* The weighted list of r's backends (indexes); returns its length. */
+size_t xlb_weighted_list(const struct xlb_rule *r, uint8_t **list);
+/* r's Maglev table, XLB_MAGLEV_SIZE backend indexes. */
+uint8_t *xlb_maglev_table(const struct xlb_rule *r);
 
 /* yaml.c: parse a YAML rules file into rs, building the tree parser.y
  * builds for the equivalent text; 0, or -1 if errors were recorded. */

@@ -37,6 +37,18 @@ static void done(struct result *r)
 	xlb_source_free(&r->src);
 }
 
+/* Whether the generated C contains text. */
+static int generated(const struct result *r, const char *text)
+{
+	struct strbuf c = STRBUF_INIT;
+	int found;
+
+	xlb_codegen(&r->rs, &c);
+	found = strstr(c.buf, text) != NULL;
+	strbuf_release(&c);
+	return found;
+}
+
 static const struct xlb_rule *nth(const struct result *r, unsigned int n)
 {
 	const struct xlb_rule *x = r->rs.rules;
@@ -134,6 +146,7 @@ int main(void)
 {
 	struct result r;
 	const struct xlb_rule *x;
+	const struct xlb_cond *c;
 
 	plan(27);
 
@@ -148,10 +161,15 @@ int main(void)
 	is_int((long long)x->nbackends, 3, "three backends");
 	x = nth(&r, 1);
 	is_int(x->loc.first_column, 34, "second rule starts at column 34");
-	ok(x->verdict == XLB_VERDICT_DROP && x->src.set &&
-		   x->src.net == 0x01010101 && x->src.plen == 32,
-	   "drop src 1.1.1.1 normalised");
-	ok(r.rs.need_udp && !r.rs.need_tcp, "only UDP headers are parsed");
+	c = &x->cond[XLB_MATCH_SRC];
+	ok(x->verdict == XLB_VERDICT_DROP && c->set && c->npfx == 1 &&
+		   c->pfx[0].plen == 32 &&
+		   !memcmp(c->pfx[0].a.addr, "\1\1\1\1", 4) &&
+		   x->family == XLB_FAM_IP4,
+	   "drop src 1.1.1.1 normalised, IPv4 only");
+	ok(generated(&r, "#define XLB_PARSE_UDP 1") &&
+		   generated(&r, "#define XLB_PARSE_TCP 0"),
+	   "only UDP headers are parsed");
 	done(&r);
 
 	run(&r,
@@ -161,7 +179,10 @@ int main(void)
 	is_string(x->text, "tcp dst 10.1.0.0/16 port 80 -> 8080, 8081",
 		  "comments dropped and blanks folded in the rule text");
 	is_int(x->select, XLB_SELECT_HASH, "TCP defaults to the flow hash");
-	ok(x->dst.mask == 0xffff0000 && x->dst.net == 0x0a010000, "CIDR mask");
+	c = &x->cond[XLB_MATCH_DST];
+	ok(c->npfx == 1 && c->pfx[0].plen == 16 &&
+		   !memcmp(c->pfx[0].a.addr, "\12\1\0\0", 4),
+	   "CIDR prefix");
 	ok(r.rs.def == XLB_VERDICT_DROP && r.rs.def_loc.first_line == 4,
 	   "default drop with its line");
 	done(&r);
@@ -172,7 +193,8 @@ int main(void)
 	done(&r);
 
 	run(&r, "port 53 pass");
-	ok(r.checked == 0 && r.rs.need_udp && r.rs.need_tcp,
+	ok(r.checked == 0 && generated(&r, "#define XLB_PARSE_UDP 1") &&
+		   generated(&r, "#define XLB_PARSE_TCP 1"),
 	   "a port without a protocol reads both UDP and TCP");
 	done(&r);
 

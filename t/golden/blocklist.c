@@ -5,6 +5,8 @@
 #define XLB_NRR 0
 #define XLB_PARSE_UDP 0
 #define XLB_PARSE_TCP 0
+#define XLB_PARSE_ICMP 0
+#define XLB_PARSE_ICMP6 0
 #include "xlb_prog.h"
 
 /* What xlb-load, xlb-stats and xlb-replay read: the label of each counter. */
@@ -22,7 +24,9 @@ static __always_inline int xlb_rules(struct xlb_pkt *p)
 	int action;
 
 	/* rules/blocklist.conf:3: drop src 1.1.1.1 */
-	if (p->saddr == bpf_htonl(0x01010101) /* 1.1.1.1/32 */) {
+	xlb_barrier_var(p);
+	if (p->family == 4 &&
+	    p->saddr[0] == __bpf_constant_htonl(0x01010101) /* 1.1.1.1 */) {
 		slot = 0;
 		action = XDP_DROP;
 		goto out;
@@ -42,7 +46,7 @@ int xlb_xdp(struct xdp_md *ctx)
 	struct xlb_pkt p;
 
 	switch (xlb_parse(ctx, &p)) {
-	case XLB_IPV4:
+	case XLB_IP:
 		return xlb_rules(&p);
 	case XLB_NONIP:
 		xlb_count(XLB_CTR_NONIP(XLB_NRULES), p.len);

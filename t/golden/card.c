@@ -5,6 +5,8 @@
 #define XLB_NRR 1
 #define XLB_PARSE_UDP 1
 #define XLB_PARSE_TCP 0
+#define XLB_PARSE_ICMP 0
+#define XLB_PARSE_ICMP6 0
 #include "xlb_prog.h"
 
 /* What xlb-load, xlb-stats and xlb-replay read: the label of each counter. */
@@ -17,8 +19,10 @@ XLB_META("xlb-meta 1\n"
 	 "default 0 pass\n");
 
 /* rules/card.conf:3: udp port 9875 -> 9876,9877,9878 */
-static const __u16 xlb_r0_ports[3] XLB_RODATA = {
-	9876, 9877, 9878,
+static const struct xlb_backend xlb_r0_be[3] XLB_RODATA = {
+	{ .port = __bpf_constant_htons(9876), .has_port = 1, }, /* 9876 */
+	{ .port = __bpf_constant_htons(9877), .has_port = 1, }, /* 9877 */
+	{ .port = __bpf_constant_htons(9878), .has_port = 1, }, /* 9878 */
 };
 
 /* First match wins: the rules in file order. */
@@ -26,21 +30,19 @@ static __always_inline int xlb_rules(struct xlb_pkt *p)
 {
 	__u32 slot;
 	int action;
+	__u32 i; /* the backend a rewrite picks */
 
 	/* rules/card.conf:3: udp port 9875 -> 9876,9877,9878 */
+	xlb_barrier_var(p);
 	if (p->proto == IPPROTO_UDP) {
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports &&
-		    p->dport == bpf_htons(9875)) {
-			__u32 i;
-
-			/* a first fragment cut inside its header shows its ports
-			 * but has no checksum to update */
+		    bpf_ntohs(p->dport) == 9875) {
 			if (!p->l4)
 				goto malformed;
 			i = xlb_rr_next(0, 3); /* round robin */
-			xlb_set_dport(p, bpf_htons(xlb_r0_ports[i]));
+			xlb_rewrite(p, &xlb_r0_be[i]);
 			slot = 0;
 			action = XDP_PASS;
 			goto out;
@@ -48,7 +50,9 @@ static __always_inline int xlb_rules(struct xlb_pkt *p)
 	}
 
 	/* rules/card.conf:3: drop src 1.1.1.1 */
-	if (p->saddr == bpf_htonl(0x01010101) /* 1.1.1.1/32 */) {
+	xlb_barrier_var(p);
+	if (p->family == 4 &&
+	    p->saddr[0] == __bpf_constant_htonl(0x01010101) /* 1.1.1.1 */) {
 		slot = 1;
 		action = XDP_DROP;
 		goto out;
@@ -59,7 +63,7 @@ static __always_inline int xlb_rules(struct xlb_pkt *p)
 	action = XDP_PASS;
 	goto out;
 malformed:
-	/* a truncated UDP or TCP header: pass it untouched */
+	/* a broken transport header: pass it untouched */
 	slot = XLB_CTR_MALFORMED(XLB_NRULES);
 	action = XDP_PASS;
 out:
@@ -73,7 +77,7 @@ int xlb_xdp(struct xdp_md *ctx)
 	struct xlb_pkt p;
 
 	switch (xlb_parse(ctx, &p)) {
-	case XLB_IPV4:
+	case XLB_IP:
 		return xlb_rules(&p);
 	case XLB_NONIP:
 		xlb_count(XLB_CTR_NONIP(XLB_NRULES), p.len);

@@ -132,25 +132,25 @@ static void put_match(struct strbuf *out, const struct xlb_match *m)
 /* 9876, 10.0.0.2:8080, [2001:db8::2]:80, then ' weight N' if given. */
 static void put_backend(struct strbuf *out, const struct xlb_backend *b)
 {
-	struct xlb_addr parsed;
-	const struct xlb_addr *a = &b->a;
+	char buf[ADDR_BUF + 8];
 	bool v6;
 
-	if (b->addr) {
-		if (!a->family && xlb_addr_parse(b->addr, &parsed) == 0)
-			a = &parsed;
-		v6 = a->family ? a->family == XLB_FAM_IP6
-			       : b->bracketed || strchr(b->addr, ':');
-		if (v6)
-			strbuf_putc(out, '[');
-		put_addr(out, a, b->addr);
-		if (v6)
-			strbuf_putc(out, ']');
+	if ((!b->addr || b->a.family) && (!b->has_port || b->port <= 0xffff)) {
+		/* checked: the name its Maglev table is built from */
+		xlb_backend_format(b, buf, sizeof(buf));
+		strbuf_puts(out, buf);
+	} else {
+		/* not checked: the same form, from what was written */
+		v6 = b->addr && (b->bracketed || strchr(b->addr, ':'));
+		if (b->addr) {
+			strbuf_puts(out, v6 ? "[" : "");
+			put_addr(out, &b->a, b->addr);
+			strbuf_puts(out, v6 ? "]" : "");
+		}
 		if (b->has_port)
-			strbuf_putc(out, ':');
+			strbuf_printf(out, "%s%llu", b->addr ? ":" : "",
+				      (unsigned long long)b->port);
 	}
-	if (b->has_port)
-		strbuf_printf(out, "%llu", (unsigned long long)b->port);
 	if (b->has_weight)
 		strbuf_printf(out, " weight %llu",
 			      (unsigned long long)b->weight);

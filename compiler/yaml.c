@@ -392,50 +392,6 @@ out:
 
 /* --- words and hints -------------------------------------------------------- */
 
-/* Edit distance counting a swap of two neighbours as one edit. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, v;
-	size_t d[32][32];
-
-	if (la >= 32 || lb >= 32)
-		return SIZE_MAX;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-			if (d[i - 1][j] + 1 < v)
-				v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
-/* The word of list closest to word, or NULL if none is close. */
-static const char *suggest(const char *word, const char *const *list)
-{
-	size_t d, best_d = SIZE_MAX, len = strlen(word);
-	const char *best = NULL;
-
-	for (; *list; list++) {
-		d = edit_distance(word, *list);
-		if (d < best_d) {
-			best_d = d;
-			best = *list;
-		}
-	}
-	return best && best_d <= 2 && best_d * 2 <= len ? best : NULL;
-}
-
 /* "a, b or c" */
 static void put_choices(struct strbuf *sb, const char *const *list)
 {
@@ -455,7 +411,7 @@ static void unknown(struct yctx *c, const struct ynode *n, const char *what,
 		    const char *word, const char *const *list)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const char *hint = n->nul ? NULL : suggest(word, list);
+	const char *hint = n->nul ? NULL : xlb_suggest_word(word, list);
 
 	if (n->nul)
 		strbuf_printf(&sb, "unknown %s: it holds a NUL byte", what);
@@ -1030,12 +986,7 @@ static bool parse_value(struct yctx *c, const struct ynode *key,
 	if (!want(c, v, YN_SEQ, what_key(key->text),
 		  "an element, a list of them or {not: VALUE}"))
 		return false;
-	if (!v->n) {
-		xlb_error(c->diags, &v->loc, "%s is given an empty list",
-			  what_key(key->text));
-		return false;
-	}
-	m->braced = true;
+	m->braced = true; /* [] too: check says it matches nothing */
 	return parse_list(c, v, &m->elems,
 			  "a set reference stands alone, not in a list: "
 			  "write \"@name\"");
@@ -1135,7 +1086,8 @@ static bool parse_backend_text(struct yctx *c, struct scan *s,
 		char *w = tok_text(s);
 		struct xlb_loc loc = tok_loc(s);
 
-		if (suggest(w, (const char *const[]){ "weight", NULL })) {
+		if (xlb_suggest_word(w,
+				     (const char *const[]){ "weight", NULL })) {
 			xlb_error(c->diags, &loc,
 				  "unknown word '%s'; did you mean 'weight'?",
 				  w);
@@ -1533,13 +1485,9 @@ static void parse_sets(struct yctx *c, const struct ynode *v)
 
 		if (!key_ok(c, v, i) || !set_name_ok(c, k))
 			continue;
+		/* an empty list is left to check, as 'set NAME { }' */
 		if (!want(c, list, YN_SEQ, "a set", "a list of elements"))
 			continue;
-		if (!list->n) {
-			xlb_error(c->diags, &list->loc, "set '%s' is empty",
-				  k->text);
-			continue;
-		}
 		s = xlb_set_new();
 		s->name = xstrdup(k->text);
 		s->name_loc = k->loc;

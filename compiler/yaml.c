@@ -70,7 +70,7 @@ struct yctx {
 	size_t cur_byte;
 };
 
-/* --- locations -------------------------------------------------------------- */
+/* --- locations ---------------------------------------------------- */
 
 /* The byte offset of character index idx (after the byte order mark). */
 static size_t char_to_byte(struct yctx *c, size_t idx)
@@ -160,7 +160,7 @@ static struct xlb_loc sub_loc(const struct yctx *c, const struct ynode *n,
 	return span(c, n->text_off + a, n->text_off + b);
 }
 
-/* --- the node tree ---------------------------------------------------------- */
+/* --- the node tree ------------------------------------------------ */
 
 static struct ynode *ynode_new(enum ynode_kind kind, const struct xlb_loc *loc)
 {
@@ -390,7 +390,7 @@ out:
 	return ret;
 }
 
-/* --- words and hints -------------------------------------------------------- */
+/* --- words and hints ---------------------------------------------- */
 
 /* "a, b or c" */
 static void put_choices(struct strbuf *sb, const char *const *list)
@@ -483,7 +483,7 @@ static bool key_ok(struct yctx *c, const struct ynode *map, size_t i)
 	return true;
 }
 
-/* --- scanning a scalar: the token shapes of lexer.l ------------------------ */
+/* --- scanning a scalar: the token shapes of lexer.l --------------- */
 
 enum tok_kind {
 	T_END,
@@ -844,7 +844,7 @@ static struct xlb_elem *parse_words(struct scan *s, struct xlb_loc *loc)
 	}
 }
 
-/* --- rules ------------------------------------------------------------------ */
+/* --- rules -------------------------------------------------------- */
 
 static const char *const top_keys[] = { "sets", "rules", "default", NULL };
 static const char *const rule_keys[] = {

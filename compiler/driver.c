@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -358,6 +359,33 @@ out:
 	return ret;
 }
 
+/* Files ending in .yaml or .yml are read by the YAML front end. */
+static bool is_yaml(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n > 5 && !strcasecmp(path + n - 5, ".yaml")) ||
+	       (n > 4 && !strcasecmp(path + n - 4, ".yml"));
+}
+
+int xlb_read_rules(const struct xlb_source *src, struct xlb_ruleset *rs,
+		   struct xlb_diags *diags)
+{
+	/* The parser keeps only statements that parsed whole, so checking
+	 * them after a syntax error is safe and reports more in one run. */
+	if (is_yaml(src->path))
+		xlb_parse_yaml(src, rs, diags);
+	else
+		xlb_parse(src, rs, diags);
+	xlb_check(rs, diags);
+	if (diags->nerrors)
+		return -1;
+	/* A YAML rule's counter label is its canonical text. */
+	if (is_yaml(src->path))
+		xlb_rules_set_text(rs);
+	return 0;
+}
+
 int xlbc_run(const struct xlbc_opts *o)
 {
 	struct xlb_source src;
@@ -374,13 +402,16 @@ int xlbc_run(const struct xlbc_opts *o)
 	xlb_diags_init(&diags, &src);
 	xlb_ruleset_init(&rs, &src);
 
-	/* The parser keeps only statements that parsed whole, so checking
-	 * them after a syntax error is safe and reports more in one run. */
-	xlb_parse(&src, &rs, &diags);
-	xlb_check(&rs, &diags);
+	xlb_read_rules(&src, &rs, &diags);
 	xlb_diags_print(&diags, stderr);
 	if (diags.nerrors)
 		goto out;
+	if (o->print) {
+		xlb_print(&rs, &c);
+		if (write_output("-", c.buf ? c.buf : "", c.len) == 0)
+			status = 0;
+		goto out;
+	}
 	if (o->check_only) {
 		status = 0;
 		goto out;

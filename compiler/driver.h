@@ -10,6 +10,7 @@ struct xlbc_opts {
 	const char *output; /* -o: the BPF object */
 	const char *emit_c; /* -S: the generated C ("-" for stdout) */
 	bool check_only;    /* --check */
+	bool print;	    /* --print: the canonical text to stdout */
 	bool verbose;	    /* -v: show the clang command */
 };
 

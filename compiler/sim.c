@@ -1228,8 +1228,7 @@ int xlb_simulate(const char *rules, const char *in, const char *wpath,
 	}
 	xlb_diags_init(&diags, &src);
 	xlb_ruleset_init(&rs, &src);
-	xlb_parse(&src, &rs, &diags);
-	xlb_check(&rs, &diags);
+	xlb_read_rules(&src, &rs, &diags);
 	xlb_diags_print(&diags, stderr);
 	if (!diags.nerrors) {
 		sim = xlb_sim_new(&rs);

@@ -23,13 +23,17 @@ static void usage(FILE *out)
 	      "                      'xlb-replay -j' prints for their object\n"
 	      "  -w, --write FILE    with --simulate: write the packets passed, as\n"
 	      "                      'xlb-replay -w' does\n"
+	      "      --print         print the rules in canonical text form to\n"
+	      "                      stdout; write nothing else\n"
 	      "  -v, --verbose       show the clang command line\n"
 	      "  -h, --help          show this help and exit\n"
 	      "  -V, --version       show the version and exit\n"
 	      "\n"
-	      "At least one of -o, -S or --check is needed.  Diagnostics go to\n"
-	      "standard error as FILE:LINE:COL: error: MESSAGE; on any error the\n"
-	      "exit status is 1 and no output file is created or replaced.\n"
+	      "RULES is in the text syntax, or in YAML when its name ends in\n"
+	      ".yaml or .yml.  One of -o, -S (or both), --check or --print is\n"
+	      "needed.  Diagnostics go to standard error as\n"
+	      "FILE:LINE:COL: error: MESSAGE; on any error the exit status is 1\n"
+	      "and no output file is created or replaced.\n"
 	      "\n"
 	      "Environment: XLB_TEMPLATE_DIR (BPF templates, default " XLB_TEMPLATE_DIR
 	      "),\n"
@@ -46,6 +50,7 @@ int main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'c' },
 		{ "simulate", required_argument, NULL, 's' },
 		{ "write", required_argument, NULL, 'w' },
+		{ "print", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -72,6 +77,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			sim_out = optarg;
+			break;
+		case 'p':
+			o.print = true;
 			break;
 		case 'v':
 			o.verbose = true;
@@ -103,17 +111,25 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (sim_in) {
-		if (o.output || o.emit_c || o.check_only) {
-			fputs("xlbc: --simulate does not go with -o, -S or "
-			      "--check\n"
+		if (o.output || o.emit_c || o.check_only || o.print) {
+			fputs("xlbc: --simulate does not go with -o, -S, --check "
+			      "or --print\n"
 			      "Try 'xlbc --help' for more information.\n",
 			      stderr);
 			return 2;
 		}
 		return xlb_simulate(o.input, sim_in, sim_out, stdout);
 	}
-	if (!o.output && !o.emit_c && !o.check_only) {
-		fputs("xlbc: nothing to do: give -o FILE, -S FILE or --check\n"
+	if (!o.output && !o.emit_c && !o.check_only && !o.print) {
+		fputs("xlbc: nothing to do: give -o FILE, -S FILE, --check or "
+		      "--print\n"
+		      "Try 'xlbc --help' for more information.\n",
+		      stderr);
+		return 2;
+	}
+	if (o.print && (o.output || o.emit_c)) {
+		fputs("xlbc: --print writes only the rules' text; give -o and -S "
+		      "in another run\n"
 		      "Try 'xlbc --help' for more information.\n",
 		      stderr);
 		return 2;

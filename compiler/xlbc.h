@@ -34,6 +34,12 @@ const char *xlb_suggest_keyword(const char *word);
 /* The word in the NULL-terminated list closest to word, or NULL. */
 const char *xlb_suggest_word(const char *word, const char *const *words);
 
+/* driver.c: parse src with the front end its name calls for (YAML for
+ * .yaml and .yml), check it, and label YAML rules with their canonical
+ * text; 0, or -1 if errors were recorded. */
+int xlb_read_rules(const struct xlb_source *src, struct xlb_ruleset *rs,
+		   struct xlb_diags *diags);
+
 /* check.c: validate and normalise; 0, or -1 if errors were recorded. */
 int xlb_check(struct xlb_ruleset *rs, struct xlb_diags *diags);
 
@@ -44,6 +50,18 @@ uint32_t xlb_murmur3(const void *data, size_t len, uint32_t seed);
 size_t xlb_weighted_list(const struct xlb_rule *r, uint8_t **list);
 /* r's Maglev table, XLB_MAGLEV_SIZE backend indexes. */
 uint8_t *xlb_maglev_table(const struct xlb_rule *r);
+
+/* yaml.c: parse a YAML rules file into rs, building the tree parser.y
+ * builds for the equivalent text; 0, or -1 if errors were recorded. */
+int xlb_parse_yaml(const struct xlb_source *src, struct xlb_ruleset *rs,
+		   struct xlb_diags *diags);
+
+/* print.c: the canonical text form of a (checked) ruleset, one statement
+ * a line (xlbc --print); one rule's, without the ';'; and every rule's
+ * text (its counter label) set to its canonical form, for YAML. */
+void xlb_print(const struct xlb_ruleset *rs, struct strbuf *out);
+void xlb_print_rule(const struct xlb_rule *r, struct strbuf *out);
+void xlb_rules_set_text(struct xlb_ruleset *rs);
 
 /* codegen.c: the C for a checked ruleset. */
 void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out);

@@ -470,6 +470,31 @@ static bool has_list(const struct xlb_rule *r)
 	return false;
 }
 
+/* An earlier Maglev rule whose backends (names and weights, in order) are
+ * r's: the tables would be the same. */
+static const struct xlb_rule *same_maglev(const struct gen *g,
+					  const struct xlb_rule *r)
+{
+	const struct xlb_rule *o;
+	char a[80], b[80];
+	size_t i;
+
+	for (o = g->rs->rules; o != r; o = o->next) {
+		if (o->select != XLB_SELECT_MAGLEV ||
+		    o->nbackends != r->nbackends)
+			continue;
+		for (i = 0; i < r->nbackends; i++) {
+			xlb_backend_format(&o->backends[i], a, sizeof(a));
+			xlb_backend_format(&r->backends[i], b, sizeof(b));
+			if (strcmp(a, b) || o->backends[i].w != r->backends[i].w)
+				break;
+		}
+		if (i == r->nbackends)
+			return o;
+	}
+	return NULL;
+}
+
 static void put_backend_tables(struct gen *g, const struct xlb_rule *r)
 {
 	struct strbuf *out = g->tab;
@@ -511,6 +536,12 @@ static void put_backend_tables(struct gen *g, const struct xlb_rule *r)
 		return;
 	put_rule_comment(out, g->rs, r, "");
 
+	if (r->select == XLB_SELECT_MAGLEV && same_maglev(g, r)) {
+		/* the table of an earlier rule with the same backends */
+		strbuf_printf(out, "#define xlb_r%u_maglev xlb_r%u_maglev\n\n",
+			      r->index, same_maglev(g, r)->index);
+		return;
+	}
 	if (r->select == XLB_SELECT_MAGLEV) {
 		list = xlb_maglev_table(r);
 		n = XLB_MAGLEV_SIZE;
@@ -525,7 +556,7 @@ static void put_backend_tables(struct gen *g, const struct xlb_rule *r)
 			      r->index, n);
 	}
 	for (i = 0; i < n; i++) {
-		if (i % 16 == 0)
+		if (i % 24 == 0)
 			strbuf_puts(out, "\n\t");
 		else
 			strbuf_putc(out, ' ');

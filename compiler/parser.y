@@ -562,6 +562,13 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 			strbuf_printf(&sb, "; did you mean '%s'?", hint);
 			goto out;
 		}
+	} else if (look == YYSYMBOL_SETREF) {
+		strbuf_printf(&sb, "unexpected set reference '%s'", ctx->cur_text);
+		if (ctx->in_braces) {
+			strbuf_puts(&sb, "; a list in '{ }' cannot hold a set: "
+					 "put its elements in a set of their own");
+			goto out;
+		}
 	} else if (look == YYSYMBOL_NUMBER || look == YYSYMBOL_ADDRESS) {
 		strbuf_printf(&sb, "unexpected %s '%s'",
 			      look == YYSYMBOL_NUMBER ? "number" : "address",

@@ -22,6 +22,7 @@ struct xlb_parse_ctx {
 	struct xlb_loc prev_loc;
 	struct xlb_loc cur_loc;
 	char cur_text[64];
+	int in_braces; /* the scanner is between '{' and '}' */
 };
 
 /* parser.y: parse src into rs; 0 on success, -1 if errors were recorded. */

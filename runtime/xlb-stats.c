@@ -42,15 +42,16 @@ static void print_json_counter(const char *name, const struct xlb_counter *c,
 }
 
 static void print_json(const char *ifname, const struct xlb_attached *a,
-		       const struct xlb_counter *c)
+		       __u32 reply_id, const struct xlb_counter *c)
 {
 	const struct xlb_meta *m = &a->meta;
 	unsigned int i, n = m->nrules;
 
 	printf("{\"interface\":");
 	json_string(stdout, ifname);
-	printf(",\"program_id\":%u,\"mode\":\"%s\",\"source\":", a->prog_id,
-	       xlb_mode_name(a->mode));
+	printf(",\"program_id\":%u,\"mode\":\"%s\",\"reply_path_id\":%u,"
+	       "\"source\":",
+	       a->prog_id, xlb_mode_name(a->mode), reply_id);
 	json_string(stdout, m->source);
 	printf(",\"rules\":[");
 	for (i = 0; i < n; i++) {
@@ -72,14 +73,17 @@ static void print_json(const char *ifname, const struct xlb_attached *a,
 }
 
 static void print_text(const char *ifname, const struct xlb_attached *a,
-		       const struct xlb_counter *c)
+		       __u32 reply_id, const struct xlb_counter *c)
 {
 	const struct xlb_meta *m = &a->meta;
 	const char *src = m->source ? m->source : "?";
 	unsigned int i, n = m->nrules;
 
-	printf("%s: xlb program %u (%s mode), %u rule%s from %s\n", ifname,
+	printf("%s: xlb program %u (%s mode), %u rule%s from %s", ifname,
 	       a->prog_id, xlb_mode_name(a->mode), n, n == 1 ? "" : "s", src);
+	if (reply_id)
+		printf("; reply path %u on egress", reply_id);
+	putchar('\n');
 	printf("%14s %16s  %s\n", "packets", "bytes", "rule");
 	for (i = 0; i < n; i++)
 		printf("%14" PRIu64 " %16" PRIu64 "  %s:%u: %s\n",
@@ -116,6 +120,7 @@ int main(int argc, char **argv)
 	};
 	struct xlb_attached a;
 	struct xlb_counter *c = NULL;
+	__u32 reply_id;
 	const char *ifname;
 	int opt, json = 0, ifindex, err, ret = 1;
 
@@ -190,10 +195,13 @@ int main(int argc, char **argv)
 			a.prog_id, ifname, strerror(-err));
 		goto out;
 	}
+	/* the reply path is a convenience to show: no error if unreadable */
+	if (xlb_tc_query(ifindex, &reply_id))
+		reply_id = 0;
 	if (json)
-		print_json(ifname, &a, c);
+		print_json(ifname, &a, reply_id, c);
 	else
-		print_text(ifname, &a, c);
+		print_text(ifname, &a, reply_id, c);
 	ret = 0;
 out:
 	free(c);

@@ -36,12 +36,10 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 }
 
 /* First match wins: the rules in file order, then the default. */
-__noinline int xlb_rules(struct xlb_key *p)
+static __always_inline int xlb_rules(struct xlb_key *p)
 {
-	int hit = 0;
+	int hit;
 
-	if (!p)
-		return XDP_PASS;
 	hit = xlb_rules_0(p);
 	if (!hit) /* default pass */
 		hit = XLB_HIT(XLB_CTR_DEFAULT(XLB_NRULES), XDP_PASS);

@@ -284,10 +284,19 @@ lib_mac() {
 		awk '$1 == "link/ether" { print $2; exit }'
 }
 
+# lib_nodad NS IF: no duplicate address detection on IF, before it is up.
+# While its link-local address is tentative the kernel sends no neighbour
+# solicitation from it, so the first packet routed out of IF would wait a
+# second or two for DAD to finish.
+lib_nodad() {
+	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.accept_dad=0"
+}
+
 # netns_setup N: two namespaces joined by a veth pair,
 #   client $NS_CLI, interface $IF_CLI, address $IP_CLI = 10.200.N.1/24
 #   server $NS_SRV, interface $IF_SRV, address $IP_SRV = 10.200.N.2/24
-# with static neighbour entries (no ARP race with the first datagram) and TX
+# with static neighbour entries (no ARP race with the first datagram), no
+# IPv6 duplicate address detection (see lib_nodad) and TX
 # checksum offload off on both ends, so that the receiver verifies every
 # checksum.  Everything is removed at exit.  Bails out on failure.
 netns_setup() {
@@ -310,6 +319,7 @@ netns_setup() {
 		# shellcheck disable=SC2086
 		set -- $_side
 		ip -n "$1" link set lo up &&
+			lib_nodad "$1" "$2" &&
 			ip -n "$1" addr add "$3/24" dev "$2" &&
 			ip -n "$1" link set "$2" up &&
 			ip netns exec "$1" ethtool -K "$2" tx off >/dev/null ||

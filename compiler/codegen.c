@@ -781,19 +781,22 @@ static void put_reply_rule(struct gen *g, const struct xlb_rule *r)
 
 		xlb_backend_format(b, name, sizeof(name));
 		strbuf_printf(out, "\t\t\t/* from %s */\n\t\t\tif (", name);
+		/* the address it answers from, then the port: a backend
+		 * with an address and no port, in a rule without a port
+		 * test, answers from any port */
 		if (b->addr) {
 			put_addr_equal(out, "p->saddr", &b->a);
-			strbuf_puts(out, " &&\n\t\t\t    ");
 			frag = true;
 		} else if (dst->set) {
 			/* a local server answers from the address asked */
 			put_addr_test(g, r, dst, "p->saddr", "\t\t\t");
-			strbuf_puts(out, " &&\n\t\t\t    ");
 		}
+		if ((b->addr || dst->set) && (b->has_port || dport->set))
+			strbuf_puts(out, " &&\n\t\t\t    ");
 		if (b->has_port)
 			strbuf_printf(out, "bpf_ntohs(p->sport) == %u",
 				      (unsigned int)b->port);
-		else
+		else if (dport->set)
 			put_range_test(g, r, dport, "bpf_ntohs(p->sport)",
 				       "service ports", "\t\t\t");
 		strbuf_printf(out,

@@ -36,6 +36,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "csum.h"
+
 /* --- randomness: splitmix64, seeded from (seed, index) ------------------ */
 
 static uint64_t rng_state;
@@ -697,24 +699,6 @@ static void put16(uint8_t *p, unsigned int v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
 }
 
 enum l4kind { L4_UDP, L4_TCP, L4_ICMP, L4_ICMP6, L4_OTHER };

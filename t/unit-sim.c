@@ -17,6 +17,7 @@
 #include <pcap/dlt.h>
 #include <pcap/pcap.h>
 
+#include "csum.h"
 #include "sim.h"
 #include "tap.h"
 #include "util.h"
@@ -217,24 +218,6 @@ static void test_maglev(void)
 }
 
 /* --- packets ------------------------------------------------------------------ */
-
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 struct frame {
 	uint8_t b[4100];

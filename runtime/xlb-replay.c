@@ -10,6 +10,10 @@
  * process is pinned to one CPU and loads a fresh copy of the object, so
  * per-CPU state such as round-robin cursors starts at zero and advances
  * exactly as the packets dictate.
+ *
+ * With --reply it runs the object's reply path (the TC egress program
+ * xlb_tc) instead, which has no counters: it says whether each packet
+ * left rewritten.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +28,7 @@
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 /* libpcap's cut-down bpf.h clashes with the kernel's <linux/bpf.h> */
@@ -52,6 +57,7 @@ struct replay {
 	const char *input;
 	const char *output;
 	int json;
+	int reply; /* run xlb_tc, the reply path */
 	struct xlb_meta meta;
 	int prog_fd;
 	int stats_fd;
@@ -59,6 +65,7 @@ struct replay {
 	struct xlb_counter *before;
 	struct xlb_counter *after;
 	unsigned long counts[COUNT_SLOTS]; /* by XDP action, then these: */
+	unsigned long rewritten;	   /* --reply */
 };
 
 static const char *action_name(__u32 ret)
@@ -78,13 +85,31 @@ static const char *action_name(__u32 ret)
 	return "unknown";
 }
 
+/* The TC action codes the reply path could return, as tc(8) names them. */
+static const char *tc_action_name(int ret)
+{
+	switch (ret) {
+	case TC_ACT_UNSPEC:
+		return "unspec";
+	case TC_ACT_OK:
+		return "ok";
+	case TC_ACT_SHOT:
+		return "shot";
+	case TC_ACT_REDIRECT:
+		return "redirect";
+	}
+	return "unknown";
+}
+
 static void usage(FILE *out)
 {
-	fputs("Usage: xlb-replay [-j] [-w OUT.pcap] OBJECT IN.pcap\n"
+	fputs("Usage: xlb-replay [-j] [-r] [-w OUT.pcap] OBJECT IN.pcap\n"
 	      "Run an xlbc object over a capture in the kernel (BPF_PROG_TEST_RUN)\n"
 	      "and print each packet's action and the rule that decided it.\n"
 	      "\n"
 	      "  -j, --json          one JSON object per packet\n"
+	      "  -r, --reply         run the reply path (TC egress) instead, and\n"
+	      "                      say whether it rewrote each packet\n"
 	      "  -w, --write FILE    write every packet the program neither dropped\n"
 	      "                      nor aborted, as the program left it\n"
 	      "  -v, --verbose       more detail\n"
@@ -125,7 +150,15 @@ static int load(struct replay *r, struct bpf_object **objp)
 	if (!obj)
 		return -errno;
 	*objp = obj;
-	prog = bpf_object__find_program_by_name(obj, XLB_PROG_NAME);
+	prog = bpf_object__find_program_by_name(obj, r->reply ? XLB_TC_PROG_NAME
+							      : XLB_PROG_NAME);
+	if (!prog) {
+		pr_warn("'%s' has no reply path: none of its rules rewrites "
+			"in a way that can be translated back (xlbc warns "
+			"which, see xlb-rules(5), THE REPLY PATH)\n",
+			r->object);
+		return -ENOENT;
+	}
 	err = bpf_object__load(obj);
 	if (err) {
 		if (err == -EPERM)
@@ -229,6 +262,33 @@ static void report_skipped(const struct replay *r, unsigned long n,
 	}
 }
 
+/* --reply: the reply path counts nothing, so only what it did is known. */
+static void report_reply(const struct replay *r, unsigned long n,
+			 const char *action, int modified)
+{
+	if (r->json)
+		printf("{\"packet\":%lu,\"action\":\"%s\",\"rewritten\":%s}\n",
+		       n, action, modified ? "true" : "false");
+	else
+		printf("%6lu  %-8s %s\n", n, action,
+		       modified ? "rewritten" : "unchanged");
+}
+
+/* Run the program once on a frame; 0, or -errno when the kernel refused. */
+static int run_once(const struct replay *r, const u_char *data, __u32 len,
+		    unsigned char *out, __u32 *out_len, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = data,
+		    .data_size_in = len, .data_out = out,
+		    .data_size_out = MAX_FRAME, .repeat = 1);
+
+	if (bpf_prog_test_run_opts(r->prog_fd, &topts))
+		return -errno;
+	*out_len = topts.data_size_out;
+	*retval = topts.retval;
+	return 0;
+}
+
 static int replay(struct replay *r)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
@@ -288,11 +348,9 @@ static int replay(struct replay *r)
 	}
 
 	while ((rc = pcap_next_ex(in, &hdr, &data)) == 1) {
-		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = data,
-			    .data_size_in = hdr->caplen, .data_out = out,
-			    .data_size_out = MAX_FRAME, .repeat = 1);
 		const char *action;
-		int slot, modified;
+		__u32 out_len = 0, retval = 0;
+		int slot, modified, kept;
 
 		n++;
 		if (hdr->caplen < ETH_HLEN) {
@@ -301,29 +359,39 @@ static int replay(struct replay *r)
 			r->counts[COUNT_SKIPPED]++;
 			continue;
 		}
-		if (bpf_prog_test_run_opts(r->prog_fd, &topts)) {
+		rc = run_once(r, data, hdr->caplen, out, &out_len, &retval);
+		if (rc) {
 			char why[128];
 
 			snprintf(why, sizeof(why),
 				 "the kernel would not run it: %s",
-				 strerror(errno));
+				 strerror(-rc));
 			report_skipped(r, n, why);
 			r->counts[COUNT_SKIPPED]++;
 			continue;
 		}
-		action = action_name(topts.retval);
-		r->counts[topts.retval <= XDP_REDIRECT ? topts.retval
-						       : COUNT_OTHER]++;
-		slot = deciding_slot(r);
-		modified = topts.data_size_out != hdr->caplen ||
+		modified = out_len != hdr->caplen ||
 			   memcmp(out, data, hdr->caplen) != 0;
-		report(r, n, action, slot, modified);
-		if (dump && topts.retval != XDP_DROP &&
-		    topts.retval != XDP_ABORTED) {
+		if (r->reply) {
+			action = tc_action_name((int)retval);
+			r->counts[retval == TC_ACT_OK ? XDP_PASS
+						      : COUNT_OTHER]++;
+			r->rewritten += modified;
+			report_reply(r, n, action, modified);
+			kept = retval != (__u32)TC_ACT_SHOT;
+		} else {
+			action = action_name(retval);
+			r->counts[retval <= XDP_REDIRECT ? retval
+							 : COUNT_OTHER]++;
+			slot = deciding_slot(r);
+			report(r, n, action, slot, modified);
+			kept = retval != XDP_DROP && retval != XDP_ABORTED;
+		}
+		if (dump && kept) {
 			struct pcap_pkthdr oh = *hdr;
 
-			oh.caplen = topts.data_size_out;
-			oh.len = hdr->len - hdr->caplen + topts.data_size_out;
+			oh.caplen = out_len;
+			oh.len = hdr->len - hdr->caplen + out_len;
 			pcap_dump((u_char *)dump, &oh, out);
 		}
 	}
@@ -343,7 +411,16 @@ static int replay(struct replay *r)
 			goto out;
 		}
 	}
-	if (!r->json) {
+	if (!r->json && r->reply) {
+		printf("%lu packets: %lu rewritten, %lu unchanged, %lu skipped",
+		       n, r->rewritten,
+		       n - r->counts[COUNT_SKIPPED] - r->rewritten,
+		       r->counts[COUNT_SKIPPED]);
+		if (r->counts[COUNT_OTHER])
+			printf(", %lu with a return code other than ok",
+			       r->counts[COUNT_OTHER]);
+		printf("\n");
+	} else if (!r->json) {
 		printf("%lu packets: %lu pass, %lu drop, %lu tx, %lu redirect, "
 		       "%lu aborted, %lu skipped",
 		       n, r->counts[XDP_PASS], r->counts[XDP_DROP],
@@ -372,6 +449,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "write", required_argument, NULL, 'w' },
+		{ "reply", no_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -382,13 +460,16 @@ int main(int argc, char **argv)
 	int c, ret = 1, err;
 
 	xlb_tool_name = "xlb-replay";
-	while ((c = getopt_long(argc, argv, "jw:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jrw:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			r.json = 1;
 			break;
 		case 'w':
 			r.output = optarg;
+			break;
+		case 'r':
+			r.reply = 1;
 			break;
 		case 'v':
 			xlb_verbosity++;

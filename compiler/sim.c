@@ -12,8 +12,13 @@
  *
  * What it reads of the tree is what xlb_check() normalised: the rules in
  * file order, their protocol, conditions (cond[]), verdict, backends and
- * selector, and the default.  The families a rule can match are worked out
- * here again from the spec, not taken from the checker.
+ * selector, and the default.  The families a rule can match, and whether
+ * a rule takes part in the reply path, are worked out here again from the
+ * spec, not taken from the checker.
+ *
+ * It also runs the reply path, the TC program of the object ("THE REPLY
+ * PATH"), with the kernel's own checksum arithmetic, which is not the XDP
+ * program's.
  *
  * Over a capture it reproduces xlb-replay(1) (runtime/xlb-replay.c): the
  * same JSON lines, the same skipped frames, the same output capture, down
@@ -103,6 +108,7 @@ static void put16(uint8_t *p, uint16_t v)
 #define TCP_CSUM_OFF 16
 #define ICMP_HDR_LEN 8
 #define PORTS_LEN 4 /* source and destination port */
+#define SPORT_OFF 0
 #define DPORT_OFF 2
 
 /* --- MurmurHash3_x86_32 --------------------------------------------------- */
@@ -542,12 +548,17 @@ struct sim_rule {
 	uint64_t wlen;	  /* W, the length of the weighted list */
 	uint64_t cursor;  /* round-robin: the next position in the list */
 	uint16_t *maglev; /* maglev: the table */
+	/* the reply path (xlb-rules(5), "THE REPLY PATH") */
+	bool reply;	 /* the rule takes part */
+	uint8_t vip[16]; /* what replies' source address becomes */
+	uint16_t vport;	 /* and their source port */
 };
 
 struct xlb_sim {
 	const struct xlb_ruleset *rs;
 	size_t nrules;
 	struct sim_rule *rules;
+	size_t nreply;	 /* rules that take part in the reply path */
 	uint8_t *before; /* the frame as given, to tell a rewrite */
 	size_t before_cap;
 };
@@ -606,6 +617,43 @@ static char *metadata_label(const char *text)
 	return s;
 }
 
+/*
+ * "A rewrite rule takes part when its replies can be told apart
+ * statelessly: if some backend has an address, the rule must test one
+ * destination address, dst ADDRESS (a single address or /32 or /128
+ * prefix, not negated; a set or list of one such address will do); if
+ * some backend has a port, the rule must test one destination port,
+ * port N (not negated, not a range of several ports)."
+ */
+static void reply_of(struct sim_rule *sr)
+{
+	const struct xlb_rule *r = sr->r;
+	const struct xlb_cond *dst = &r->cond[XLB_MATCH_DST];
+	const struct xlb_cond *dport = &r->cond[XLB_MATCH_DPORT];
+	bool addr = false, port = false;
+	size_t i;
+
+	for (i = 0; i < r->nbackends; i++) {
+		addr |= r->backends[i].addr != NULL;
+		port |= r->backends[i].has_port;
+	}
+	if (addr) {
+		if (!dst->set || dst->neg || dst->npfx != 1)
+			return;
+		if (dst->pfx[0].plen !=
+		    (dst->pfx[0].a.family == XLB_FAM_IP6 ? 128u : 32u))
+			return;
+		memcpy(sr->vip, dst->pfx[0].a.addr, sizeof(sr->vip));
+	}
+	if (port) {
+		if (!dport->set || dport->neg || dport->nrng != 1 ||
+		    dport->rng[0].lo != dport->rng[0].hi)
+			return;
+		sr->vport = (uint16_t)dport->rng[0].lo;
+	}
+	sr->reply = true;
+}
+
 struct xlb_sim *xlb_sim_new(const struct xlb_ruleset *rs)
 {
 	struct xlb_sim *sim = xcalloc(1, sizeof(*sim));
@@ -638,6 +686,8 @@ struct xlb_sim *xlb_sim_new(const struct xlb_ruleset *rs)
 		for (b = 0; b < r->nbackends; b++)
 			sr->w[b] = r->backends[b].w;
 		sr->wlen = xlb_sim_wlist_len(sr->w, r->nbackends);
+		reply_of(sr);
+		sim->nreply += sr->reply;
 		if (r->select == XLB_SELECT_MAGLEV) {
 			/* "table of M = 65537 entries built at compile time" */
 			char **names = xcalloc(r->nbackends, sizeof(*names));
@@ -968,8 +1018,15 @@ static void decide(struct xlb_sim *sim, uint8_t *f, size_t len,
 	res->action = rs->def == XLB_VERDICT_DROP ? XLB_SIM_DROP : XLB_SIM_PASS;
 }
 
-void xlb_sim_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
-		   struct xlb_sim_result *res)
+typedef void sim_prog(struct xlb_sim *sim, uint8_t *frame, size_t len,
+		      struct xlb_sim_result *res);
+
+/* Run prog on the frame, and tell whether it changed the bytes: a
+ * translation of the reply path may also leave them as they were (a
+ * backend that is the service address), or change only a checksum's
+ * form. */
+static void run_prog(struct xlb_sim *sim, sim_prog *prog, uint8_t *frame,
+		     size_t len, struct xlb_sim_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	if (len > sim->before_cap) {
@@ -977,8 +1034,196 @@ void xlb_sim_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
 		sim->before_cap = len;
 	}
 	memcpy(sim->before, frame, len);
-	decide(sim, frame, len, res);
+	prog(sim, frame, len, res);
 	res->rewritten = memcmp(sim->before, frame, len) != 0;
+}
+
+void xlb_sim_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
+		   struct xlb_sim_result *res)
+{
+	run_prog(sim, decide, frame, len, res);
+}
+
+/* --- the reply path -------------------------------------------------------- */
+
+/*
+ * "The kernel's checksum helpers update the IPv4 header checksum and the
+ * UDP or TCP checksum": bpf_l3_csum_replace() and bpf_l4_csum_replace(),
+ * which at BPF_PROG_TEST_RUN (no checksum offload) come down to the
+ * kernel's csum_replace4(): sum = ~fold(~unfold(sum) - from + to) in
+ * 32-bit one's complement, from and to being 4 bytes, or 2 bytes widened
+ * to 4.  Its result is never 0xffff (the 32-bit sum is never zero, so its
+ * fold is in 1..0xffff), where RFC 1624 eqn. 3 over 16-bit words can give
+ * 0xffff; so this is not xlb_sim_csum_update() applied twice.
+ *
+ * BPF_F_MARK_MANGLED_0 (UDP): "a UDP checksum of 0 stays 0, and a computed
+ * 0 is sent as 0xffff", call by call.
+ */
+static void kernel_csum_replace(uint8_t *sum, const uint8_t *from,
+				const uint8_t *to, size_t n, bool mangled_0)
+{
+	uint32_t acc;
+	size_t i;
+
+	if (mangled_0 && get16(sum) == 0)
+		return;
+	/* ~unfold(sum): the complement of sum widened to 32 bits, whose
+	 * high half (0xffff) keeps the total away from zero */
+	acc = 0xffff + (uint16_t)~get16(sum);
+	if (n == 2)
+		acc += 0xffff; /* the widened from's high half, complemented */
+	for (i = 0; i < n; i += 2) {
+		acc += (uint16_t)~get16(from + i);
+		acc += get16(to + i);
+	}
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	put16(sum, (uint16_t)~acc);
+	if (mangled_0 && get16(sum) == 0)
+		put16(sum, 0xffff);
+}
+
+/*
+ * "The packet's source address then becomes the rule's destination
+ * address (when the backend has an address) and its source port the
+ * rule's destination port (when the backend has a port).  A non-first
+ * fragment gets its address only."  In the helpers' order: for IPv4 the
+ * header checksum, then the L4 checksum (pseudo-header), for IPv6 the L4
+ * checksum word by word; then the port.
+ */
+static void reply_rewrite(uint8_t *f, const struct xlb_sim_pkt *p,
+			  const struct sim_rule *sr, bool addr, bool port)
+{
+	bool v4 = p->family == XLB_FAM_IP4, whole = p->l4 == XLB_SIM_L4_WHOLE;
+	bool udp = p->proto == PROTO_UDP;
+	size_t saddr = p->l3_off + (v4 ? IPV4_SADDR_OFF : IPV6_SADDR_OFF);
+	size_t alen = v4 ? 4 : 16, i;
+	uint8_t *l4sum = f + p->l4_off + (udp ? UDP_CSUM_OFF : TCP_CSUM_OFF);
+	uint8_t vport[2];
+
+	if (addr) {
+		if (v4)
+			kernel_csum_replace(f + p->l3_off + IPV4_CSUM_OFF,
+					    f + saddr, sr->vip, 4, false);
+		for (i = 0; whole && i < alen; i += 4)
+			kernel_csum_replace(l4sum, f + saddr + i, sr->vip + i,
+					    4, udp);
+		memcpy(f + saddr, sr->vip, alen);
+	}
+	if (port && whole) {
+		put16(vport, sr->vport);
+		kernel_csum_replace(l4sum, f + p->l4_off + SPORT_OFF, vport, 2,
+				    udp);
+		memcpy(f + p->l4_off + SPORT_OFF, vport, 2);
+	}
+}
+
+static bool addr_equal(const struct xlb_sim_pkt *p, const uint8_t *addr,
+		       const struct xlb_backend *b)
+{
+	return b->a.family == p->family &&
+	       !memcmp(addr, b->a.addr, p->family == XLB_FAM_IP6 ? 16 : 4);
+}
+
+/*
+ * Whether a whole packet comes from backend b of rule r: "from a backend
+ * with an address, the source address is the backend's and the source
+ * port is the backend's port, or, for a backend without a port, a port the
+ * rule's dst port test accepts (any port when the rule has none); from a
+ * port-only backend, the source port is the backend's port and the source
+ * address passes the rule's dst test, if any".
+ */
+static bool from_backend(const struct xlb_rule *r, const struct xlb_backend *b,
+			 const struct xlb_sim_pkt *p)
+{
+	if (!b->addr)
+		return p->sport == b->port &&
+		       addr_test(&r->cond[XLB_MATCH_DST], p->family, p->saddr);
+	if (!addr_equal(p, p->saddr, b))
+		return false;
+	if (b->has_port)
+		return p->sport == b->port;
+	return range_test(&r->cond[XLB_MATCH_DPORT], p->sport);
+}
+
+/* "The reverse of a rule matches a packet when ..."; then rewrite it. */
+static bool reply_match(const struct sim_rule *sr, uint8_t *f,
+			const struct xlb_sim_pkt *p)
+{
+	const struct xlb_rule *r = sr->r;
+	size_t i;
+
+	/* "its family is one of the rule's families and its protocol is
+	 * the rule's" */
+	if (!(sr->family & p->family) || p->proto != xlb_proto_number(r->proto))
+		return false;
+	/* "its destination address passes the rule's src test, if any
+	 * (the reply goes to a client the rule matched)" */
+	if (!addr_test(&r->cond[XLB_MATCH_SRC], p->family, p->daddr))
+		return false;
+	/* "its transport header is whole, its destination port passes the
+	 * rule's src port test, if any, and it comes from one of the
+	 * backends" */
+	if (p->l4 == XLB_SIM_L4_WHOLE &&
+	    range_test(&r->cond[XLB_MATCH_SPORT], p->dport)) {
+		for (i = 0; i < r->nbackends; i++) {
+			const struct xlb_backend *b = &r->backends[i];
+
+			if (from_backend(r, b, p)) {
+				reply_rewrite(f, p, sr, b->addr != NULL,
+					      b->has_port);
+				return true;
+			}
+		}
+	}
+	/* "or it is a non-first fragment whose source address is one of
+	 * the rule's address backends" */
+	if (p->nonfirst_frag)
+		for (i = 0; i < r->nbackends; i++)
+			if (r->backends[i].addr &&
+			    addr_equal(p, p->saddr, &r->backends[i])) {
+				reply_rewrite(f, p, sr, true, false);
+				return true;
+			}
+	return false;
+}
+
+bool xlb_sim_has_reply(const struct xlb_sim *sim)
+{
+	return sim->nreply != 0;
+}
+
+static void reply_decide(struct xlb_sim *sim, uint8_t *frame, size_t len,
+			 struct xlb_sim_result *res)
+{
+	struct xlb_sim_pkt p;
+	size_t i;
+
+	/* "The reply path never drops a packet and counts nothing." */
+	res->action = XLB_SIM_PASS;
+	/* "parses each packet leaving the interface as PACKET HANDLING
+	 * says; non-IP and malformed packets leave untouched" */
+	xlb_sim_parse(frame, len, &p);
+	if (p.l3 != XLB_SIM_L3_IPV4 && p.l3 != XLB_SIM_L3_IPV6)
+		return;
+	/* "for the rules that take part, in file order, the first whose
+	 * reverse matches decides" */
+	for (i = 0; i < sim->nrules; i++) {
+		struct sim_rule *sr = &sim->rules[i];
+
+		if (sr->reply && reply_match(sr, frame, &p)) {
+			res->by = XLB_SIM_BY_RULE;
+			res->rule = sr->r;
+			res->slot = (unsigned int)i;
+			break;
+		}
+	}
+}
+
+void xlb_sim_reply_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
+			 struct xlb_sim_result *res)
+{
+	run_prog(sim, reply_decide, frame, len, res);
 }
 
 /* --- the capture, as xlb-replay runs it ----------------------------------- */
@@ -997,6 +1242,17 @@ void xlb_sim_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
  *     and then fails (ENOSPC) copying it out: xlb-replay reports it
  *     skipped but its counters and round-robin cursors have moved.
  */
+/*
+ * The reply path is a TC program, which BPF_PROG_TEST_RUN runs on a
+ * linear skb: it refuses (EINVAL) a frame longer than a page less the
+ * skb's headroom (NET_SKB_PAD, 64 on x86-64) and its skb_shared_info
+ * (320): 3712 bytes with 4 KiB pages, and a frame whose Ethernet type
+ * (the first, VLAN tags are not looked into) says IPv4 or IPv6 but that
+ * is too short for the minimal IP header.  It runs the rest whole.
+ */
+#define SKB_HEADROOM 64
+#define SKB_SHINFO_SIZE 320
+
 #define REPLAY_MAX_FRAME 65536 /* xlb-replay's MAX_FRAME */
 #define XDP_HEADROOM 256
 #define XDP_SHINFO_SIZE 320
@@ -1011,6 +1267,27 @@ static void test_run_limits(size_t *linear, size_t *max_run)
 		page = 4096;
 	*linear = (size_t)page - XDP_HEADROOM - XDP_SHINFO_SIZE;
 	*max_run = *linear + XDP_MAX_FRAGS * (size_t)page;
+}
+
+/* Whether BPF_PROG_TEST_RUN refuses to run the reply path on a frame of
+ * len bytes (at least an Ethernet header). */
+static bool skb_refused(const uint8_t *f, size_t len, size_t max)
+{
+	uint16_t type = get16(f + ETH_TYPE_OFF);
+
+	return len > max ||
+	       (type == ETHERTYPE_IPV4 && len < ETH_HDR_LEN + IPV4_MIN_HDR) ||
+	       (type == ETHERTYPE_IPV6 && len < ETH_HDR_LEN + IPV6_HDR_LEN);
+}
+
+/* The longest frame the reply path runs. */
+static size_t test_run_skb_limit(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (page < 4096)
+		page = 4096;
+	return (size_t)page - SKB_HEADROOM - SKB_SHINFO_SIZE;
 }
 
 /* A JSON string, escaped as xlb-replay escapes it. */
@@ -1110,8 +1387,15 @@ static pcap_dumper_t *open_dump(const char *wpath, pcap_t **dead,
 	return dump;
 }
 
+/* What xlb-replay -r prints of a frame the reply path ran. */
+static void report_reply(FILE *out, unsigned long n, bool rewritten)
+{
+	fprintf(out, "{\"packet\":%lu,\"action\":\"ok\",\"rewritten\":%s}\n", n,
+		rewritten ? "true" : "false");
+}
+
 int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
-		   FILE *out)
+		   bool reply, FILE *out)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	size_t linear, max_run;
@@ -1126,6 +1410,8 @@ int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
 	int rc, err = -1;
 
 	test_run_limits(&linear, &max_run);
+	if (reply)
+		linear = max_run = test_run_skb_limit();
 	pin = pcap_open_offline(in, errbuf);
 	if (!pin) {
 		warn("cannot read capture '%s': %s", in, errbuf);
@@ -1155,16 +1441,24 @@ int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
 				       "frame shorter than an Ethernet header");
 			continue;
 		}
-		if (hdr->caplen > max_run) {
+		if (reply ? skb_refused(data, hdr->caplen, max_run)
+			  : hdr->caplen > max_run) {
 			char why[128];
 
 			snprintf(why, sizeof(why),
 				 "the kernel would not run it: %s",
-				 strerror(ENOMEM));
+				 strerror(reply ? EINVAL : ENOMEM));
 			report_skipped(out, n, why);
 			continue;
 		}
 		memcpy(frame, data, hdr->caplen);
+		if (reply) {
+			xlb_sim_reply_frame(sim, frame, hdr->caplen, &res);
+			report_reply(out, n, res.rewritten);
+			if (dump)
+				pcap_dump((u_char *)dump, hdr, frame);
+			continue;
+		}
 		xlb_sim_frame(sim, frame,
 			      hdr->caplen < linear ? hdr->caplen : linear,
 			      &res);
@@ -1213,7 +1507,7 @@ out:
 }
 
 int xlb_simulate(const char *rules, const char *in, const char *wpath,
-		 FILE *out)
+		 bool reply, FILE *out)
 {
 	struct xlb_source src;
 	struct xlb_ruleset rs;
@@ -1232,7 +1526,12 @@ int xlb_simulate(const char *rules, const char *in, const char *wpath,
 	xlb_diags_print(&diags, stderr);
 	if (!diags.nerrors) {
 		sim = xlb_sim_new(&rs);
-		if (xlb_sim_replay(sim, in, wpath, out) == 0)
+		if (reply && !xlb_sim_has_reply(sim))
+			warn("'%s' has no reply path: none of its rules rewrites "
+			     "in a way that can be translated back (see "
+			     "xlb-rules(5), THE REPLY PATH)",
+			     rules);
+		else if (xlb_sim_replay(sim, in, wpath, reply, out) == 0)
 			status = 0;
 		xlb_sim_free(sim);
 	}

@@ -64,17 +64,26 @@ void xlb_sim_free(struct xlb_sim *sim);
 void xlb_sim_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
 		   struct xlb_sim_result *res);
 
-/* What `xlb-replay -j [-w wpath] OBJECT in` prints, printed to out, and
- * with wpath (may be NULL) the capture it writes.  0, or -1 after saying
- * why on stderr (nothing is left at wpath then). */
-int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
-		   FILE *out);
+/* The reply path (the TC egress program xlb_tc) on the len bytes of
+ * frame, rewriting them in place; res->rule is the rule whose reverse
+ * matched, if any, and res->action always XLB_SIM_PASS (TC_ACT_OK). */
+void xlb_sim_reply_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
+			 struct xlb_sim_result *res);
+/* Whether some rule takes part in the reply path (the object has xlb_tc). */
+bool xlb_sim_has_reply(const struct xlb_sim *sim);
 
-/* `xlbc --simulate in RULES [-w wpath]`: read, check, replay, with the
- * verdicts to out (stdout for xlbc).  Returns the exit status (0, or 1
- * after diagnostics or a message on stderr). */
+/* What `xlb-replay -j [-r] [-w wpath] OBJECT in` prints, printed to out,
+ * and with wpath (may be NULL) the capture it writes; reply: the reply
+ * path's run (-r).  0, or -1 after saying why on stderr (nothing is left
+ * at wpath then). */
+int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
+		   bool reply, FILE *out);
+
+/* `xlbc --simulate in RULES [--reply] [-w wpath]`: read, check, replay,
+ * with the verdicts to out (stdout for xlbc).  Returns the exit status
+ * (0, or 1 after diagnostics or a message on stderr). */
 int xlb_simulate(const char *rules, const char *in, const char *wpath,
-		 FILE *out);
+		 bool reply, FILE *out);
 
 /* --- the pieces, exposed for unit tests ----------------------------------- */
 

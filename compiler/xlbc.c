@@ -12,7 +12,7 @@
 static void usage(FILE *out)
 {
 	fputs("Usage: xlbc [OPTION]... RULES\n"
-	      "       xlbc --simulate IN.pcap [-w OUT.pcap] RULES\n"
+	      "       xlbc --simulate IN.pcap [--reply] [-w OUT.pcap] RULES\n"
 	      "Compile an xlb rules file into a kernel-verifiable XDP object.\n"
 	      "\n"
 	      "  -o, --output FILE   write the BPF object to FILE\n"
@@ -21,6 +21,8 @@ static void usage(FILE *out)
 	      "      --simulate PCAP run the rules over a capture in user space, by\n"
 	      "                      their definition, and print what\n"
 	      "                      'xlb-replay -j' prints for their object\n"
+	      "      --reply         with --simulate: run the reply path instead,\n"
+	      "                      as 'xlb-replay -j -r' does\n"
 	      "  -w, --write FILE    with --simulate: write the packets passed, as\n"
 	      "                      'xlb-replay -w' does\n"
 	      "      --print         print the rules in canonical text form to\n"
@@ -50,6 +52,7 @@ int main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'c' },
 		{ "simulate", required_argument, NULL, 's' },
 		{ "write", required_argument, NULL, 'w' },
+		{ "reply", no_argument, NULL, 'r' },
 		{ "print", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -58,6 +61,7 @@ int main(int argc, char **argv)
 	};
 	struct xlbc_opts o = { 0 };
 	const char *sim_in = NULL, *sim_out = NULL;
+	bool sim_reply = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "o:S:w:vhV", longopts, NULL)) !=
@@ -77,6 +81,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			sim_out = optarg;
+			break;
+		case 'r':
+			sim_reply = true;
 			break;
 		case 'p':
 			o.print = true;
@@ -104,8 +111,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.input = argv[optind];
-	if (sim_out && !sim_in) {
-		fputs("xlbc: -w goes with --simulate\n"
+	if ((sim_out || sim_reply) && !sim_in) {
+		fputs("xlbc: -w and --reply go with --simulate\n"
 		      "Try 'xlbc --help' for more information.\n",
 		      stderr);
 		return 2;
@@ -118,7 +125,8 @@ int main(int argc, char **argv)
 			      stderr);
 			return 2;
 		}
-		return xlb_simulate(o.input, sim_in, sim_out, stdout);
+		return xlb_simulate(o.input, sim_in, sim_out, sim_reply,
+				    stdout);
 	}
 	if (!o.output && !o.emit_c && !o.check_only && !o.print) {
 		fputs("xlbc: nothing to do: give -o FILE, -S FILE, --check or "

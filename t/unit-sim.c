@@ -918,7 +918,7 @@ static void test_replay(void)
 	r->select = XLB_SELECT_RR;
 	sim = xlb_sim_new(&rs);
 	mem = open_memstream(&text, &len);
-	rc = xlb_sim_replay(sim, in, out, mem);
+	rc = xlb_sim_replay(sim, in, out, false, mem);
 	fclose(mem);
 	is_int(rc, 0, "replay around the kernel's limits runs");
 	is_string(text, want.buf,

@@ -4,11 +4,14 @@
  * (t/differential.test): the compiled program, run by xlb-replay, against
  * the reference interpreter, xlbc --simulate.
  *
- *   diffgen -s SEED -i INDEX [-n PACKETS] RULES.conf IN.pcap
+ *   diffgen -s SEED -i INDEX [-n PACKETS] [-r REPLY.pcap] RULES.conf IN.pcap
  *
  * writes ruleset number INDEX of the run SEED, and a capture of PACKETS
- * frames (default 500) made for it.  The same SEED and INDEX always give
- * the same files, so a failure replays from the two numbers alone.
+ * frames (default 500) made for it.  With -r it also writes a capture of
+ * as many frames for the reply path (xlb-replay -r): the same kinds of
+ * frames, but their sources are often the rewrite rules' backends, as
+ * answers would be.  The same SEED and INDEX always give the same files,
+ * so a failure replays from the two numbers alone.
  *
  * Every ruleset is valid (xlbc must accept it: a refusal is a bug here or
  * there) and draws on every construct of the language: both families,
@@ -114,6 +117,28 @@ static void pools_init(void)
 	}
 }
 
+/* Where the answers of the ruleset's rewrites come from (a backend's
+ * address and port, else the rule's destination address or port), for the
+ * reply capture. */
+#define MAX_RECORDED 512
+
+static struct source {
+	unsigned int fam;
+	uint8_t addr[16];
+	uint16_t port;
+} sources[MAX_RECORDED];
+static unsigned int nsources;
+static bool reply_capture;	  /* making the reply capture */
+static const struct source *from; /* this frame's source, or NULL */
+
+/* The rule being written: its one destination address and port, when it
+ * has them (emit_vip(), emit_vport()). */
+static struct {
+	bool has_addr, has_port;
+	uint8_t addr[16];
+	uint16_t port;
+} vip;
+
 /* An address near the pool: the same, the same but a few low bits, or any. */
 static void pick_addr(unsigned int fam, uint8_t *a)
 {
@@ -147,6 +172,23 @@ static uint16_t pick_port(void)
 	if (r < 85)
 		return (uint16_t)(p + between(0, 6) - 3);
 	return (uint16_t)rnd();
+}
+
+/* A packet's source: in the reply capture, often an answer's. */
+static void pick_src_addr(unsigned int fam, uint8_t *a)
+{
+	if (from && from->fam == fam && chance(90)) {
+		memcpy(a, from->addr, fam == 4 ? 4 : 16);
+		return;
+	}
+	pick_addr(fam, a);
+}
+
+static uint16_t pick_src_port(void)
+{
+	if (from && chance(90))
+		return from->port;
+	return pick_port();
 }
 
 /* --- the ruleset ---------------------------------------------------------- */
@@ -473,6 +515,30 @@ static bool begin_test(const char *key)
 
 enum proto { P_ANY, P_UDP, P_TCP, P_ICMP, P_ICMP6 };
 
+/* One destination address of family fam, as a reply-path rule has it;
+ * replies from port backends come from it. */
+static void emit_vip(unsigned int fam)
+{
+	bool list = chance(15);
+
+	memset(vip.addr, 0, sizeof(vip.addr));
+	pick_addr(fam, vip.addr);
+	vip.has_addr = true;
+	emit("dst %s", list ? "{ " : "");
+	emit_addr(fam, vip.addr);
+	emit("%s%s", chance(20) ? (fam == 4 ? "/32" : "/128") : "",
+	     list ? " }" : "");
+}
+
+/* One destination port; replies from address backends without a port
+ * come from it. */
+static void emit_vport(void)
+{
+	vip.port = pick_port();
+	vip.has_port = true;
+	emit("%s %u", chance(50) ? "port" : "dst port", vip.port);
+}
+
 struct backend {
 	bool has_addr, has_port;
 	uint8_t addr[16];
@@ -533,6 +599,20 @@ static void emit_backends(unsigned int bfam)
 	for (i = 0; i < n; i++) {
 		const struct backend *c = &b[i];
 
+		if (nsources < MAX_RECORDED) {
+			struct source *o = &sources[nsources++];
+
+			o->fam = bfam;
+			if (c->has_addr)
+				memcpy(o->addr, c->addr, 16);
+			else if (vip.has_addr)
+				memcpy(o->addr, vip.addr, 16);
+			else
+				pick_addr(bfam, o->addr);
+			o->port = c->has_port ? c->port
+				  : vip.has_port ? vip.port
+						 : pick_port();
+		}
 		emit("%s", i ? (chance(10) ? ",\n\t" : ", ") : "");
 		if (c->has_addr) {
 			bool br = bfam == 6 && (c->has_port || chance(50));
@@ -573,7 +653,7 @@ static void emit_rule(void)
 	enum { M_FAMILY, M_PROTO, M_SRC, M_DST, M_SPORT, M_DPORT, M_TYPE,
 	       M_FLAGS, M_N };
 	unsigned int fams, order[M_N], n = 0, i, bfam;
-	bool want[M_N] = { false }, rewrite, drop, verdict_first;
+	bool want[M_N] = { false }, rewrite, drop, verdict_first, one_dst;
 	enum proto proto;
 	unsigned int r = below(100);
 
@@ -604,6 +684,12 @@ static void emit_rule(void)
 	want[M_FLAGS] = proto == P_TCP && chance(40);
 	/* the family of address backends, if emit_backends() draws any */
 	bfam = fams == F4 ? 4 : fams == F6 ? 6 : chance(50) ? 4 : 6;
+	/* a rewrite to one address and port: its replies can be told apart
+	 * (xlb-rules(5), THE REPLY PATH) */
+	one_dst = rewrite && chance(50);
+	if (one_dst)
+		want[M_DST] = want[M_DPORT] = true;
+	memset(&vip, 0, sizeof(vip));
 
 	for (i = 0; i < M_N; i++)
 		if (want[i])
@@ -635,6 +721,10 @@ static void emit_rule(void)
 			emit_addr_value(fams);
 			break;
 		case M_DST:
+			if (one_dst) {
+				emit_vip(bfam);
+				break;
+			}
 			begin_test("dst");
 			emit_addr_value(fams);
 			break;
@@ -643,6 +733,10 @@ static void emit_rule(void)
 			emit_port_value();
 			break;
 		case M_DPORT:
+			if (one_dst) {
+				emit_vport();
+				break;
+			}
 			begin_test(chance(50) ? "port" : "dst port");
 			emit_port_value();
 			break;
@@ -724,7 +818,7 @@ static size_t make_l4(uint8_t *p, size_t room, enum l4kind k, uint8_t *proto)
 		hl = 8;
 		if (hl + pay > room)
 			pay = room > hl ? room - hl : 0;
-		put16(p, pick_port());
+		put16(p, pick_src_port());
 		put16(p + 2, pick_port());
 		put16(p + 4, (unsigned int)(hl + pay));
 		put16(p + 6, 0);
@@ -734,7 +828,7 @@ static size_t make_l4(uint8_t *p, size_t room, enum l4kind k, uint8_t *proto)
 		hl = chance(70) ? 20 : 4 * between(6, 15);
 		if (hl + pay > room)
 			pay = room > hl ? room - hl : 0;
-		put16(p, pick_port());
+		put16(p, pick_src_port());
 		put16(p + 2, pick_port());
 		rnd_bytes(p + 4, 8); /* seq, ack */
 		p[12] = (uint8_t)(hl / 4) << 4;
@@ -813,6 +907,8 @@ static void finish_l4(uint8_t *p, size_t len, uint8_t proto, unsigned int fam,
 		c = 0; /* no checksum */
 	else if (chance(8))
 		c = (uint16_t)rnd(); /* wrong */
+	if (proto != 17 && chance(2)) /* either form of zero, both wrong */
+		c = chance(50) ? 0xffff : 0;
 	put16(p + at, c);
 }
 
@@ -854,7 +950,7 @@ static size_t make_ipv4(uint8_t *p, size_t room)
 	}
 	put16(p + 6, (chance(40) ? 0x4000 : 0) | (mf ? 0x2000 : 0) | fragoff);
 	p[8] = (uint8_t)between(1, 255);
-	pick_addr(4, p + 12);
+	pick_src_addr(4, p + 12);
 	pick_addr(4, p + 16);
 	if (ihl > 20)
 		rnd_bytes(p + 20, ihl - 20);
@@ -880,7 +976,7 @@ static size_t make_ipv6(uint8_t *p, size_t room)
 	p[0] = (uint8_t)(0x60 | below(16));
 	rnd_bytes(p + 1, 3);
 	p[7] = (uint8_t)between(1, 255);
-	pick_addr(6, p + 8);
+	pick_src_addr(6, p + 8);
 	pick_addr(6, p + 24);
 	n = chance(60) ? 0 : chance(85) ? between(1, 3) : between(4, 10);
 	for (i = 0; i < n && !nonfirst; i++) {
@@ -976,6 +1072,14 @@ static void make_frame(struct frame *f)
 	unsigned int tags = 0, i, r = below(100);
 	unsigned int fam = r < 47 ? 4 : r < 94 ? 6 : 0;
 
+	/* an answer from a backend, most of the reply capture */
+	from = NULL;
+	if (reply_capture && nsources && chance(75)) {
+		from = &sources[below(nsources)];
+		if (chance(90))
+			fam = from->fam;
+	}
+
 	/* MAC addresses; a few frames with any of them */
 	static const uint8_t dmac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
 	static const uint8_t smac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
@@ -1059,7 +1163,8 @@ static int write_pcap(FILE *pc, unsigned int npackets)
 
 static void usage(FILE *to)
 {
-	fputs("usage: diffgen -s SEED -i INDEX [-n PACKETS] RULES.conf IN.pcap\n",
+	fputs("usage: diffgen -s SEED -i INDEX [-n PACKETS] [-r REPLY.pcap] "
+	      "RULES.conf IN.pcap\n",
 	      to);
 }
 
@@ -1067,11 +1172,12 @@ int main(int argc, char **argv)
 {
 	unsigned long long seed = 0, index = 0;
 	unsigned long npackets = 500;
+	const char *reply_path = NULL;
 	bool have_seed = false;
 	FILE *pc;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:i:n:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:i:n:r:h")) != -1) {
 		switch (c) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -1082,6 +1188,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			npackets = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			reply_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1115,6 +1224,16 @@ int main(int argc, char **argv)
 	pc = fopen(argv[optind + 1], "wb");
 	if (!pc || write_pcap(pc, (unsigned int)npackets) < 0 || fclose(pc)) {
 		fprintf(stderr, "diffgen: %s: %s\n", argv[optind + 1],
+			strerror(errno));
+		return 1;
+	}
+	if (!reply_path)
+		return 0;
+	/* after the first capture, which stays what it was without -r */
+	reply_capture = true;
+	pc = fopen(reply_path, "wb");
+	if (!pc || write_pcap(pc, (unsigned int)npackets) < 0 || fclose(pc)) {
+		fprintf(stderr, "diffgen: %s: %s\n", reply_path,
 			strerror(errno));
 		return 1;
 	}

@@ -495,6 +495,131 @@ static void test_csum(void)
 	xlb_ruleset_free(&rs);
 }
 
+/* --- the reply path ----------------------------------------------------------------- */
+
+/* A rewrite rule "PROTO dst VIP port VPORT -> BACKEND[:BPORT]" (bport < 0:
+ * no port), one of its kind in a new ruleset. */
+static struct xlb_sim *reply_rule(struct xlb_ruleset *rs, int tcp,
+				  const char *vip, unsigned int vport,
+				  const char *b, int bport)
+{
+	struct xlb_rule *r;
+
+	xlb_ruleset_init(rs, &the_src);
+	r = rule(rs, "reply", XLB_VERDICT_REWRITE,
+		 tcp ? XLB_PROTO_TCP : XLB_PROTO_UDP);
+	if (vip)
+		prefix(r, XLB_MATCH_DST, vip, strchr(vip, ':') ? 128 : 32);
+	ports(r, XLB_MATCH_DPORT, vport, vport, false);
+	backend(r, b, bport, 1);
+	r->select = XLB_SELECT_RR;
+	return xlb_sim_new(rs);
+}
+
+static void test_reply(void)
+{
+	static const char *const vips[2] = { "192.0.2.10", "2001:db8::10" };
+	static const char *const bes[2] = { "10.0.2.21", "2001:db8:2::21" };
+	static const char *const cls[2] = { "198.51.100.7", "2001:db8:c::7" };
+	struct xlb_ruleset rs;
+	struct xlb_sim *sim;
+	struct xlb_sim_result res;
+	struct frame f;
+	uint8_t vip[16];
+	int round, i, bad = 0, n = 0;
+
+	/* answers from an address:port backend leave from the service's
+	 * address and port, every checksum as recomputed */
+	srand(5);
+	for (round = 0; round < 4; round++) {
+		int v6 = round & 1, tcp = round >> 1;
+
+		sim = reply_rule(&rs, tcp, vips[v6], 443, bes[v6], 8443);
+		inet_pton(v6 ? AF_INET6 : AF_INET, vips[v6], vip);
+		for (i = 0; i < 200; i++) {
+			build(&f, v6, tcp ? 6 : 17, bes[v6], cls[v6], 8443,
+			      (unsigned int)(1 + rand() % 65535),
+			      (size_t)(rand() % 40));
+			xlb_sim_reply_frame(sim, f.b, f.len, &res);
+			n += res.rewritten;
+			if (!res.rewritten || res.action != XLB_SIM_PASS ||
+			    memcmp(f.b + f.l3 + (v6 ? 8 : 12), vip,
+				   v6 ? 16 : 4) ||
+			    f.b[f.l4] != 443 >> 8 ||
+			    f.b[f.l4 + 1] != (443 & 0xff) || !csums_right(&f))
+				bad++;
+		}
+		xlb_sim_free(sim);
+		xlb_ruleset_free(&rs);
+	}
+	ok(!bad && n == 800,
+	   "reply path: 800 answers of UDP and TCP over IPv4 and IPv6 get the "
+	   "service's address and port, checksums as recomputed");
+
+	/* a port backend: any address, its port */
+	sim = reply_rule(&rs, 0, NULL, 9875, NULL, 9876);
+	build(&f, 0, 17, "10.0.0.2", "10.0.0.1", 9876, 40000, 3);
+	xlb_sim_reply_frame(sim, f.b, f.len, &res);
+	ok(res.rewritten && f.b[f.l4] == 9875 >> 8 &&
+		   f.b[f.l4 + 1] == (9875 & 0xff) && csums_right(&f),
+	   "reply path: an answer from port 9876 leaves from 9875");
+	build(&f, 0, 17, "10.0.0.2", "10.0.0.1", 9877, 40000, 3);
+	xlb_sim_reply_frame(sim, f.b, f.len, &res);
+	ok(!res.rewritten && !res.rule, "reply path: port 9877 is left alone");
+	build(&f, 0, 17, "10.0.0.2", "10.0.0.1", 9876, 40000, 3);
+	f.b[f.l4 + 6] = f.b[f.l4 + 7] = 0;
+	xlb_sim_reply_frame(sim, f.b, f.len, &res);
+	ok(res.rewritten && f.b[f.l4 + 6] == 0 && f.b[f.l4 + 7] == 0,
+	   "reply path: a UDP checksum of 0 stays 0");
+	xlb_sim_free(sim);
+	xlb_ruleset_free(&rs);
+
+	/*
+	 * The kernel's csum_replace4() never gives 0xffff: with a backend
+	 * that is the service itself, a TCP checksum of 0xffff leaves as
+	 * 0x0000 and an IPv4 header checksum of 0xffff likewise (seen with
+	 * xlb-replay -r on 'tcp dst 10.0.0.1 port 80 -> 10.0.0.1:80'), where
+	 * RFC 1624 eqn. 3 over 16-bit words keeps 0xffff.
+	 */
+	sim = reply_rule(&rs, 1, "10.0.0.1", 80, "10.0.0.1", 80);
+	build(&f, 0, 6, "10.0.0.1", "10.9.9.9", 80, 4000, 0);
+	put16(f.b + f.l4 + 16, 0xffff);
+	put16(f.b + f.l3 + 10, 0xffff);
+	xlb_sim_reply_frame(sim, f.b, f.len, &res);
+	ok(res.rewritten && res.rule == rs.rules && f.b[f.l4 + 16] == 0 &&
+		   f.b[f.l4 + 17] == 0 && f.b[f.l3 + 10] == 0 &&
+		   f.b[f.l3 + 11] == 0,
+	   "reply path: checksums of 0xffff become 0x0000, as the kernel's "
+	   "helpers have it");
+	xlb_sim_free(sim);
+	xlb_ruleset_free(&rs);
+
+	/* a non-first fragment from an address backend: the address only */
+	sim = reply_rule(&rs, 0, "192.0.2.10", 53, "10.0.2.21", -1);
+	build(&f, 0, 17, "10.0.2.21", "198.51.100.7", 53, 40000, 16);
+	put16(f.b + f.l3 + 6, 3); /* offset 24 bytes */
+	put16(f.b + f.l3 + 10, 0);
+	put16(f.b + f.l3 + 10, fold(sum16(f.b + f.l3, 20, 0)));
+	memcpy(f.b + f.l4, "\x00\x35\x12\x34\x00\x08\xab\xcd", 8);
+	xlb_sim_reply_frame(sim, f.b, f.len, &res);
+	inet_pton(AF_INET, "192.0.2.10", vip);
+	ok(res.rewritten && !memcmp(f.b + f.l3 + 12, vip, 4) &&
+		   fold(sum16(f.b + f.l3, 20, 0)) == 0 &&
+		   !memcmp(f.b + f.l4, "\x00\x35\x12\x34\x00\x08\xab\xcd", 8),
+	   "reply path: a non-first fragment gets the address, its data "
+	   "untouched");
+	xlb_sim_free(sim);
+	xlb_ruleset_free(&rs);
+
+	/* a rule that cannot be told apart takes no part */
+	sim = reply_rule(&rs, 0, NULL, 53, "10.0.2.21", -1);
+	ok(!xlb_sim_has_reply(sim),
+	   "reply path: address backends without one destination address: "
+	   "no reply path");
+	xlb_sim_free(sim);
+	xlb_ruleset_free(&rs);
+}
+
 /* --- the parser --------------------------------------------------------------------- */
 
 static void test_parse(void)
@@ -959,12 +1084,13 @@ static void test_replay(void)
 
 int main(void)
 {
-	plan(92);
+	plan(99);
 	xlb_source_init_text(&the_src, "t.conf", "", 0);
 	test_murmur3();
 	test_wlist();
 	test_maglev();
 	test_csum();
+	test_reply();
 	test_parse();
 	test_eval();
 	test_replay();

@@ -350,7 +350,7 @@ static int replay(struct replay *r)
 	while ((rc = pcap_next_ex(in, &hdr, &data)) == 1) {
 		const char *action;
 		__u32 out_len = 0, retval = 0;
-		int slot, modified, kept;
+		int slot, modified, kept, refused;
 
 		n++;
 		if (hdr->caplen < ETH_HLEN) {
@@ -359,13 +359,14 @@ static int replay(struct replay *r)
 			r->counts[COUNT_SKIPPED]++;
 			continue;
 		}
-		rc = run_once(r, data, hdr->caplen, out, &out_len, &retval);
-		if (rc) {
+		refused =
+			run_once(r, data, hdr->caplen, out, &out_len, &retval);
+		if (refused) {
 			char why[128];
 
 			snprintf(why, sizeof(why),
 				 "the kernel would not run it: %s",
-				 strerror(-rc));
+				 strerror(-refused));
 			report_skipped(r, n, why);
 			r->counts[COUNT_SKIPPED]++;
 			continue;

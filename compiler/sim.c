@@ -1242,6 +1242,11 @@ void xlb_sim_reply_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
  *     and then fails (ENOSPC) copying it out: xlb-replay reports it
  *     skipped but its counters and round-robin cursors have moved.
  */
+#define REPLAY_MAX_FRAME 65536 /* xlb-replay's MAX_FRAME */
+#define XDP_HEADROOM 256
+#define XDP_SHINFO_SIZE 320
+#define XDP_MAX_FRAGS 17
+
 /*
  * The reply path is a TC program, which BPF_PROG_TEST_RUN runs on a
  * linear skb: it refuses (EINVAL) a frame longer than a page less the
@@ -1253,18 +1258,19 @@ void xlb_sim_reply_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
 #define SKB_HEADROOM 64
 #define SKB_SHINFO_SIZE 320
 
-#define REPLAY_MAX_FRAME 65536 /* xlb-replay's MAX_FRAME */
-#define XDP_HEADROOM 256
-#define XDP_SHINFO_SIZE 320
-#define XDP_MAX_FRAGS 17
-
-/* The most the program sees of a frame, and the longest frame that runs. */
-static void test_run_limits(size_t *linear, size_t *max_run)
+/* The most the program (the XDP one, or with reply the reply path) sees
+ * of a frame, and the longest frame that runs. */
+static void test_run_limits(bool reply, size_t *linear, size_t *max_run)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
 	if (page < 4096)
 		page = 4096;
+	if (reply) {
+		*linear = *max_run =
+			(size_t)page - SKB_HEADROOM - SKB_SHINFO_SIZE;
+		return;
+	}
 	*linear = (size_t)page - XDP_HEADROOM - XDP_SHINFO_SIZE;
 	*max_run = *linear + XDP_MAX_FRAGS * (size_t)page;
 }
@@ -1278,16 +1284,6 @@ static bool skb_refused(const uint8_t *f, size_t len, size_t max)
 	return len > max ||
 	       (type == ETHERTYPE_IPV4 && len < ETH_HDR_LEN + IPV4_MIN_HDR) ||
 	       (type == ETHERTYPE_IPV6 && len < ETH_HDR_LEN + IPV6_HDR_LEN);
-}
-
-/* The longest frame the reply path runs. */
-static size_t test_run_skb_limit(void)
-{
-	long page = sysconf(_SC_PAGESIZE);
-
-	if (page < 4096)
-		page = 4096;
-	return (size_t)page - SKB_HEADROOM - SKB_SHINFO_SIZE;
 }
 
 /* A JSON string, escaped as xlb-replay escapes it. */
@@ -1409,9 +1405,7 @@ int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
 	unsigned int pending = UINT32_MAX; /* lowest slot moved unreported */
 	int rc, err = -1;
 
-	test_run_limits(&linear, &max_run);
-	if (reply)
-		linear = max_run = test_run_skb_limit();
+	test_run_limits(reply, &linear, &max_run);
 	pin = pcap_open_offline(in, errbuf);
 	if (!pin) {
 		warn("cannot read capture '%s': %s", in, errbuf);

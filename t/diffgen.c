@@ -521,7 +521,6 @@ static void emit_vip(unsigned int fam)
 {
 	bool list = chance(15);
 
-	memset(vip.addr, 0, sizeof(vip.addr));
 	pick_addr(fam, vip.addr);
 	vip.has_addr = true;
 	emit("dst %s", list ? "{ " : "");

@@ -8,6 +8,9 @@
  *   XLB_PARSE_UDP, XLB_PARSE_TCP, XLB_PARSE_ICMP, XLB_PARSE_ICMP6
  *                   see xlb_parse.h
  *   XLB_REPLY       1 when the object has a reply path (xlb_tc)
+ *   XLB_MALFORMED_ACTION, XLB_NONIP_ACTION
+ *                   what the ruleset's 'malformed' and 'non-ip' policies
+ *                   do (XDP_DROP or XDP_PASS)
  */
 #ifndef XLB_PROG_H
 #define XLB_PROG_H
@@ -26,6 +29,12 @@
 #endif
 #ifndef XLB_NRR
 #define XLB_NRR 0
+#endif
+#ifndef XLB_MALFORMED_ACTION
+#error "XLB_MALFORMED_ACTION must be defined by the generated program"
+#endif
+#ifndef XLB_NONIP_ACTION
+#error "XLB_NONIP_ACTION must be defined by the generated program"
 #endif
 
 char _license[] SEC("license") = "GPL";
@@ -64,14 +73,6 @@ static __always_inline void xlb_count(__u32 slot, __u32 len)
  * array of 4, 8, 16 or 32 bytes in a mergeable .rodata.cstN section, which
  * libbpf 1.1 cannot load (verifier-era workaround for the toolchain). */
 #define XLB_RODATA __attribute__((section(".rodata")))
-
-/* Header offsets past this are not followed (the verifier's bound on a
- * packet offset is 0xffff, and no XDP frame is that long). */
-#define XLB_MAX_OFF 0x3fff
-
-/* Keep the compiler from knowing a value's range, so that a bounds check
- * the verifier needs is not optimised away (verifier workaround). */
-#define xlb_barrier_var(v) asm volatile("" : "+r"(v))
 
 #if XLB_NRR > 0
 /* Round robin: one cursor per rule and per CPU, so CPUs never contend for a

@@ -16,6 +16,8 @@ void xlb_ruleset_init(struct xlb_ruleset *rs, const struct xlb_source *src)
 	rs->tail = &rs->rules;
 	rs->sets_tail = &rs->sets;
 	rs->def = XLB_VERDICT_PASS;
+	rs->malformed = XLB_VERDICT_DROP;
+	rs->nonip = XLB_VERDICT_PASS;
 }
 
 void xlb_ruleset_free(struct xlb_ruleset *rs)

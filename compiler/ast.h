@@ -215,6 +215,16 @@ struct xlb_ruleset {
 	enum xlb_verdict def; /* XLB_VERDICT_PASS unless 'default drop' */
 	bool def_set;
 	struct xlb_loc def_loc;
+	/* what happens to a packet that no rule can decide because a
+	 * header it needs could not be read: drop unless 'malformed pass' */
+	enum xlb_verdict malformed;
+	bool malformed_set;
+	struct xlb_loc malformed_loc;
+	/* to a frame that is neither IPv4 nor IPv6: pass unless
+	 * 'non-ip drop' */
+	enum xlb_verdict nonip;
+	bool nonip_set;
+	struct xlb_loc nonip_loc;
 
 	/* filled in by check */
 	unsigned int nrr; /* round-robin rules */

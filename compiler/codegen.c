@@ -75,9 +75,21 @@ static void put_meta(struct strbuf *out, const struct xlb_ruleset *rs)
 		put_meta_string(out, r->text);
 		strbuf_puts(out, "\\n\"\n");
 	}
-	strbuf_printf(out, "\t \"default %u %s\\n\");\n\n",
+	strbuf_printf(out, "\t \"default %u %s\\n\"\n",
 		      rs->def_set ? rs->def_loc.first_line : 0,
 		      xlb_verdict_name(rs->def));
+	strbuf_printf(out, "\t \"malformed %u %s\\n\"\n",
+		      rs->malformed_set ? rs->malformed_loc.first_line : 0,
+		      xlb_verdict_name(rs->malformed));
+	strbuf_printf(out, "\t \"non-ip %u %s\\n\");\n\n",
+		      rs->nonip_set ? rs->nonip_loc.first_line : 0,
+		      xlb_verdict_name(rs->nonip));
+}
+
+/* The XDP action of a verdict: a rewrite passes the packet on. */
+static const char *xdp_action(enum xlb_verdict v)
+{
+	return v == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS";
 }
 
 /* Rules in one function: short enough that the verifier's pending branches
@@ -392,6 +404,7 @@ static void put_pre_condition(struct gen *g, const struct xlb_rule *r,
 	struct strbuf *out = g->out;
 	const char *sep = "";
 	char and[16];
+	bool alone;
 
 	snprintf(and, sizeof(and), " &&\n%s    ", in);
 	if (r->family != XLB_FAM_ANY &&
@@ -400,17 +413,25 @@ static void put_pre_condition(struct gen *g, const struct xlb_rule *r,
 			      r->family == XLB_FAM_IP4 ? 4 : 6);
 		sep = and;
 	}
+	/* a packet whose transport protocol is unknown goes on to the test
+	 * of l4_unknown in the rule's body: the rule cannot decide it */
+	alone = !*sep && !r->cond[XLB_MATCH_SRC].set &&
+		!r->cond[XLB_MATCH_DST].set && r->proto != XLB_PROTO_ICMP &&
+		r->proto != XLB_PROTO_ICMP6;
 	if (r->proto != XLB_PROTO_ANY) {
 		strbuf_puts(out, sep);
 		if (r->proto == XLB_PROTO_ICMP || r->proto == XLB_PROTO_ICMP6)
 			strbuf_printf(out, "p->family == %d && ",
 				      r->proto == XLB_PROTO_ICMP ? 4 : 6);
-		strbuf_printf(out, "p->proto == %s", proto_macro(r->proto));
+		strbuf_printf(out, "%sp->proto == %s || p->l4_unknown%s",
+			      alone ? "" : "(", proto_macro(r->proto),
+			      alone ? "" : ")");
 		sep = and;
 	} else if (needs_l4(r)) {
 		strbuf_puts(out, sep);
-		strbuf_puts(out, "(p->proto == IPPROTO_UDP || "
-				 "p->proto == IPPROTO_TCP)");
+		strbuf_printf(out, "%sp->proto == IPPROTO_UDP || "
+				   "p->proto == IPPROTO_TCP || p->l4_unknown%s",
+			      alone ? "" : "(", alone ? "" : ")");
 		sep = and;
 	}
 	if (r->cond[XLB_MATCH_SRC].set) {
@@ -616,7 +637,7 @@ static void put_action(struct gen *g, const struct xlb_rule *r, const char *in)
 	if (r->verdict == XLB_VERDICT_REWRITE)
 		put_rewrite(g, r, in);
 	strbuf_printf(out, "%sreturn XLB_HIT(%u, %s);\n", in, r->index,
-		      r->verdict == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
+		      xdp_action(r->verdict));
 }
 
 static void put_rule(struct gen *g, const struct xlb_rule *r)
@@ -631,6 +652,8 @@ static void put_rule(struct gen *g, const struct xlb_rule *r)
 	strbuf_puts(out, "\tif (");
 	put_pre_condition(g, r, "\t");
 	strbuf_puts(out, ") {\n");
+	if (r->proto != XLB_PROTO_ANY || needs_l4(r))
+		strbuf_puts(out, "\t\tif (p->l4_unknown)\n\t\t\tgoto malformed;\n");
 	if (!needs_l4(r)) {
 		put_action(g, r, "\t\t");
 		strbuf_puts(out, "\t}\n\n");
@@ -856,18 +879,17 @@ static void put_reply_program(struct gen *g, struct strbuf *out)
 		      "SEC(\"tc\")\n"
 		      "int xlb_tc(struct __sk_buff *skb)\n"
 		      "{\n"
-		      "\tstruct xlb_pkt p;\n"
+		      "\tstruct xlb_key k;\n"
 		      "\t__u32 e;\n"
 		      "\n"
 		      "\t/* the headers into the linear part, where they can be read */\n"
 		      "\tbpf_skb_pull_data(skb, skb->len < XLB_PULL ? skb->len : XLB_PULL);\n"
-		      "\tif (xlb_parse((void *)(long)skb->data, (void *)(long)skb->data_end,\n"
-		      "\t\t      skb->len, &p) != XLB_IP)\n"
+		      "\tif (xlb_parse_skb(skb, &k) != XLB_IP)\n"
 		      "\t\treturn TC_ACT_OK;\n"
-		      "\te = xlb_replies(&p.k) - 1;\n"
+		      "\te = xlb_replies(&k) - 1;\n"
 		      "\txlb_barrier_var(e);\n"
 		      "\tif (e < %zu)\n"
-		      "\t\txlb_reply(skb, &p.k, &xlb_reverse[e]);\n"
+		      "\t\txlb_reply(skb, &k, &xlb_reverse[e]);\n"
 		      "\treturn TC_ACT_OK;\n"
 		      "}\n",
 		      g->nrev);
@@ -911,7 +933,7 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 		if (i % XLB_CHUNK)
 			continue;
 		for (c = r, k = 0; c && k < XLB_CHUNK; c = c->next, k++)
-			l4 |= needs_l4(c);
+			l4 |= needs_l4(c) || c->proto != XLB_PROTO_ANY;
 		strbuf_printf(&body,
 			      "/* Rules %zu to %zu: XLB_HIT(slot, action) for the first that\n"
 			      " * matches, 0 for none. */\n",
@@ -934,8 +956,8 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 		if (l4)
 			strbuf_puts(&body,
 				    "malformed:\n"
-				    "\t/* a broken transport header: pass it untouched */\n"
-				    "\treturn XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XDP_PASS);\n");
+				    "\t/* a rule needs what could not be read: the malformed policy */\n"
+				    "\treturn XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XLB_MALFORMED_ACTION);\n");
 		strbuf_puts(&body, "}\n\n");
 	}
 	/* inline into the program: one BPF-to-BPF call a packet fewer; the
@@ -957,7 +979,7 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 		      "\treturn XLB_HIT_ACTION(hit);\n"
 		      "}\n\n",
 		      xlb_verdict_name(rs->def),
-		      rs->def == XLB_VERDICT_DROP ? "XDP_DROP" : "XDP_PASS");
+		      xdp_action(rs->def));
 
 	strbuf_puts(out, "/* Generated by xlbc " PACKAGE_VERSION " from ");
 	put_comment_text(out, rs->src->path);
@@ -971,6 +993,10 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 	strbuf_printf(out, "#define XLB_PARSE_ICMP %d\n", icmp);
 	strbuf_printf(out, "#define XLB_PARSE_ICMP6 %d\n", icmp6);
 	strbuf_printf(out, "#define XLB_REPLY %d\n", reply);
+	strbuf_printf(out, "#define XLB_MALFORMED_ACTION %s /* malformed %s */\n",
+		      xdp_action(rs->malformed), xlb_verdict_name(rs->malformed));
+	strbuf_printf(out, "#define XLB_NONIP_ACTION %s /* non-ip %s */\n",
+		      xdp_action(rs->nonip), xlb_verdict_name(rs->nonip));
 	strbuf_puts(out, "#include \"xlb_prog.h\"\n\n");
 	put_meta(out, rs);
 	if (reply)
@@ -996,34 +1022,32 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 		    "SEC(\"xdp\")\n"
 		    "int xlb_xdp(struct xdp_md *ctx)\n"
 		    "{\n"
-		    "\tvoid *data = (void *)(long)ctx->data;\n"
-		    "\tvoid *data_end = (void *)(long)ctx->data_end;\n"
-		    "\tstruct xlb_pkt p;\n"
+		    "\tstruct xlb_key k;\n"
 		    "\tint action;\n");
 	if (g.nbe)
 		strbuf_puts(out, "\t__u32 b;\n");
 	strbuf_puts(out,
 		    "\n"
-		    "\tswitch (xlb_parse(data, data_end, data_end - data, &p)) {\n"
+		    "\tswitch (xlb_parse_xdp(ctx, &k)) {\n"
 		    "\tcase XLB_IP:\n"
-		    "\t\taction = xlb_rules(&p.k);\n");
+		    "\t\taction = xlb_rules(&k);\n");
 	if (g.nbe)
 		strbuf_printf(out,
 			      "\t\t/* 0, no rewrite, wraps past the end */\n"
-			      "\t\tb = p.k.backend - 1;\n"
+			      "\t\tb = k.backend - 1;\n"
 			      "\t\txlb_barrier_var(b);\n"
 			      "\t\tif (b < %zu)\n"
-			      "\t\t\txlb_rewrite(ctx, &p.k, &xlb_backends[b]);\n",
+			      "\t\t\txlb_rewrite(ctx, &k, &xlb_backends[b]);\n",
 			      g.nbe);
 	strbuf_puts(out,
 		    "\t\treturn action;\n"
 		    "\tcase XLB_NONIP:\n"
-		    "\t\txlb_count(XLB_CTR_NONIP(XLB_NRULES), p.k.len);\n"
-		    "\t\treturn XDP_PASS;\n"
+		    "\t\txlb_count(XLB_CTR_NONIP(XLB_NRULES), k.len);\n"
+		    "\t\treturn XLB_NONIP_ACTION;\n"
 		    "\tdefault:\n"
-		    "\t\t/* truncated or malformed: let the stack judge it */\n"
-		    "\t\txlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.k.len);\n"
-		    "\t\treturn XDP_PASS;\n"
+		    "\t\t/* no rule can read it: the malformed policy */\n"
+		    "\t\txlb_count(XLB_CTR_MALFORMED(XLB_NRULES), k.len);\n"
+		    "\t\treturn XLB_MALFORMED_ACTION;\n"
 		    "\t}\n"
 		    "}\n");
 	if (reply) {

@@ -4,7 +4,7 @@
  *
  *   ruleset   := { statement ';' } [ statement ]
  *             |  { 'set' NAME '{' [ elements ] '}' }   (no ';' needed)
- *   statement := 'default' verdict
+ *   statement := 'default' verdict | 'malformed' verdict | 'non-ip' verdict
  *             |  verdict { match }
  *             |  match { match } verdict
  *             |  match { match } '->' backend { ',' backend } [ selector ]
@@ -133,6 +133,21 @@ static void add_backend(struct xlb_rule *r, struct xlb_backend *b)
 	free(b);
 }
 
+/* default, malformed, non-ip: what, at most once. */
+static void set_policy(struct xlb_parse_ctx *ctx, const char *what,
+		       enum xlb_verdict *v, bool *set, struct xlb_loc *at,
+		       int verdict, const YYLTYPE *loc)
+{
+	if (*set) {
+		xlb_error(ctx->diags, loc, "%s is given twice", what);
+		xlb_note(ctx->diags, at, "first given here");
+		return;
+	}
+	*v = (enum xlb_verdict)verdict;
+	*set = true;
+	*at = *loc;
+}
+
 static void finish_rule(struct xlb_parse_ctx *ctx, struct xlb_rule *r,
 			const YYLTYPE *loc)
 {
@@ -173,6 +188,7 @@ static void finish_rule(struct xlb_parse_ctx *ctx, struct xlb_rule *r,
 %token SRC "src" DST "dst" PORT "port" TYPE "type" FLAGS "flags" NOT "not"
 %token DROP "drop" PASS "pass" DEFAULT "default" SET "set" WEIGHT "weight"
 %token ROUND_ROBIN "round-robin" HASH "hash" MAGLEV "maglev"
+%token MALFORMED "malformed" NONIP "non-ip"
 
 %type <verdict> verdict
 %type <select> selector
@@ -222,16 +238,21 @@ setdef
 statement
 	: DEFAULT verdict
 		{
-			if (ctx->rs->def_set) {
-				xlb_error(ctx->diags, &@$,
-					  "the default action is given twice");
-				xlb_note(ctx->diags, &ctx->rs->def_loc,
-					 "first given here");
-			} else {
-				ctx->rs->def = $2;
-				ctx->rs->def_set = true;
-				ctx->rs->def_loc = @$;
-			}
+			set_policy(ctx, "the default action", &ctx->rs->def,
+				   &ctx->rs->def_set, &ctx->rs->def_loc, $2,
+				   &@$);
+		}
+	| MALFORMED verdict
+		{
+			set_policy(ctx, "the malformed policy",
+				   &ctx->rs->malformed, &ctx->rs->malformed_set,
+				   &ctx->rs->malformed_loc, $2, &@$);
+		}
+	| NONIP verdict
+		{
+			set_policy(ctx, "the non-ip policy", &ctx->rs->nonip,
+				   &ctx->rs->nonip_set, &ctx->rs->nonip_loc, $2,
+				   &@$);
 		}
 	| rule
 		{ finish_rule(ctx, $1, &@1); }

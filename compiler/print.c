@@ -3,8 +3,8 @@
  * print.c - the canonical text form of a ruleset (xlbc --print).
  *
  * One statement per line: the sets in definition order, the rules in
- * order, then 'default' if it was given.  Elements keep the form they were
- * written in, normalised: addresses in canonical form (RFC 5952 for IPv6),
+ * order, then 'default', 'malformed' and 'non-ip' if they were given.
+ * Elements keep the form they were written in, normalised: addresses in canonical form (RFC 5952 for IPv6),
  * '/LEN' only when given, a range lo-hi only when lo != hi.  A rule starts
  * with its verdict (drop, pass) or ends with '-> BACKENDS SELECTOR', the
  * selector always spelled out; a negation always reads 'not KEY VALUE';
@@ -200,6 +200,11 @@ void xlb_print(const struct xlb_ruleset *rs, struct strbuf *out)
 	}
 	if (rs->def_set)
 		strbuf_printf(out, "default %s;\n", xlb_verdict_name(rs->def));
+	if (rs->malformed_set)
+		strbuf_printf(out, "malformed %s;\n",
+			      xlb_verdict_name(rs->malformed));
+	if (rs->nonip_set)
+		strbuf_printf(out, "non-ip %s;\n", xlb_verdict_name(rs->nonip));
 }
 
 void xlb_rules_set_text(struct xlb_ruleset *rs)

@@ -67,7 +67,7 @@ static void put16(uint8_t *p, uint16_t v)
 #define ETHERTYPE_8021AD 0x88a8
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86dd
-#define MAX_VLAN_TAGS 2
+#define MAX_VLAN_TAGS 8
 
 #define IPV4_MIN_HDR 20
 #define IPV4_TOTLEN_OFF 2
@@ -84,7 +84,7 @@ static void put16(uint8_t *p, uint16_t v)
 #define IPV6_NEXT_OFF 6
 #define IPV6_SADDR_OFF 8
 #define IPV6_DADDR_OFF 24
-#define IPV6_MAX_EXT 8
+#define IPV6_MAX_EXT 64
 
 #define NH_HOPOPTS 0
 #define NH_ROUTING 43
@@ -367,55 +367,68 @@ static bool ipv6_ext(uint8_t nh)
 
 static void parse_ipv6(const uint8_t *f, size_t len, struct xlb_sim_pkt *p)
 {
-	size_t ip = p->l3_off, avail = len - ip, cur, hl;
+	size_t ip = p->l3_off, avail = len - ip, cur, hl, plen;
 	unsigned int walked;
 	uint8_t nh;
 
-	/* "IPv6: 40-byte header in the frame, version 6, 40 + payload
-	 * length <= bytes to the end of the frame (else malformed)." */
-	if (avail < IPV6_HDR_LEN || f[ip] >> 4 != 6 ||
-	    IPV6_HDR_LEN + (size_t)get16(f + ip + IPV6_PLEN_OFF) > avail) {
+	/* "IPv6: 40 bytes present, version 6, and 40 + payload length no
+	 * larger than the bytes the frame holds from the IPv6 header on;
+	 * otherwise malformed.  A payload length of 0 with a hop-by-hop
+	 * header next is a jumbogram: the datagram runs to the end of the
+	 * frame." */
+	if (avail < IPV6_HDR_LEN || f[ip] >> 4 != 6) {
 		p->l3 = XLB_SIM_L3_MALFORMED;
 		return;
 	}
-	p->end = ip + IPV6_HDR_LEN + get16(f + ip + IPV6_PLEN_OFF);
+	nh = f[ip + IPV6_NEXT_OFF];
+	plen = get16(f + ip + IPV6_PLEN_OFF);
+	if (plen == 0 && nh == NH_HOPOPTS)
+		plen = avail - IPV6_HDR_LEN;
+	if (IPV6_HDR_LEN + plen > avail) {
+		p->l3 = XLB_SIM_L3_MALFORMED;
+		return;
+	}
+	p->l3 = XLB_SIM_L3_IPV6;
+	p->family = XLB_FAM_IP6;
+	p->end = ip + IPV6_HDR_LEN + plen;
 	memcpy(p->saddr, f + ip + IPV6_SADDR_OFF, 16);
 	memcpy(p->daddr, f + ip + IPV6_DADDR_OFF, 16);
 
-	/* "Extension headers are walked while the next header is 0, 43, 60
-	 * -- length (hdr[1]+1)*8 -- 51 (AH) -- length (hdr[1]+2)*4 -- or 44
-	 * (fragment, 8 bytes).  At most 8 extension headers are walked; a
-	 * ninth is malformed.  An extension header not wholly inside the
-	 * datagram (40 + payload length) and the frame is malformed." (The
-	 * datagram is inside the frame, checked above.) */
-	nh = f[ip + IPV6_NEXT_OFF];
+	/* "Extension headers are then walked while the next header is
+	 * hop-by-hop options (0), routing (43) or destination options (60),
+	 * each (length + 1) x 8 bytes, authentication (51, AH), (length +
+	 * 2) x 4 bytes, or fragment (44), 8 bytes.  An extension header that
+	 * does not lie wholly inside the datagram, or a 65th, leaves the
+	 * transport protocol unknown." (The datagram is inside the frame,
+	 * checked above.) */
 	cur = ip + IPV6_HDR_LEN;
 	for (walked = 0; ipv6_ext(nh); walked++) {
 		if (walked == IPV6_MAX_EXT) {
-			p->l3 = XLB_SIM_L3_MALFORMED;
+			p->proto_unknown = true;
 			return;
 		}
 		if (nh == NH_FRAGMENT) {
 			hl = IPV6_FRAG_HDR_LEN;
 		} else {
 			if (cur + 2 > p->end) { /* its length is cut */
-				p->l3 = XLB_SIM_L3_MALFORMED;
+				p->proto_unknown = true;
 				return;
 			}
 			hl = nh == NH_AH ? ((size_t)f[cur + 1] + 2) * 4
 					 : ((size_t)f[cur + 1] + 1) * 8;
 		}
 		if (cur + hl > p->end) {
-			p->l3 = XLB_SIM_L3_MALFORMED;
+			p->proto_unknown = true;
 			return;
 		}
 		if (nh == NH_FRAGMENT) {
 			uint16_t fo = get16(f + cur + 2);
 
-			/* "A fragment header with offset != 0 makes a
-			 * non-first fragment: walking stops, the L4
-			 * protocol is the fragment header's next header.
-			 * M flag (bit 0) with offset 0 = first fragment." */
+			/* "A fragment header with an offset other than 0
+			 * makes a non-first fragment: the walk stops there
+			 * and the transport protocol is that header's next
+			 * header.  A fragment header with offset 0 and the M
+			 * flag makes a first fragment." */
 			if (fo & IPV6_FRAG_OFFSET_MASK) {
 				p->nonfirst_frag = true;
 				p->first_frag = false;
@@ -428,10 +441,8 @@ static void parse_ipv6(const uint8_t *f, size_t len, struct xlb_sim_pkt *p)
 		nh = f[cur];
 		cur += hl;
 	}
-	/* "The L4 protocol is the first next-header value that is not one
-	 * of those five." */
-	p->l3 = XLB_SIM_L3_IPV6;
-	p->family = XLB_FAM_IP6;
+	/* "The transport protocol is the first next-header value that is
+	 * none of the five above." */
 	p->proto = nh;
 	p->l4_off = cur;
 }
@@ -503,26 +514,26 @@ void xlb_sim_parse(const uint8_t *f, size_t len, struct xlb_sim_pkt *p)
 	int tags;
 
 	memset(p, 0, sizeof(*p));
-	/* "A frame shorter than 14 bytes, or cut inside a VLAN tag, is
-	 * malformed." */
+	/* "The frame must hold an Ethernet header (14 bytes).  Up to eight
+	 * VLAN tags (802.1Q, ethertype 0x8100, and 802.1ad, 0x88a8, in any
+	 * combination) are skipped.  A frame that ends inside these
+	 * headers, or that has a ninth tag, is malformed." */
 	if (len < ETH_HDR_LEN) {
 		p->l3 = XLB_SIM_L3_MALFORMED;
 		return;
 	}
-	/* "up to two VLAN tags (0x8100 / 0x88a8) are skipped" */
 	type = get16(f + ETH_TYPE_OFF);
-	for (tags = 0; tags < MAX_VLAN_TAGS &&
-		       (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD);
+	for (tags = 0; type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD;
 	     tags++) {
-		if (off + VLAN_TAG_LEN > len) {
+		if (tags == MAX_VLAN_TAGS || off + VLAN_TAG_LEN > len) {
 			p->l3 = XLB_SIM_L3_MALFORMED;
 			return;
 		}
 		type = get16(f + off + 2);
 		off += VLAN_TAG_LEN;
 	}
-	/* "Ethertype 0x0800 = IPv4, 0x86DD = IPv6, anything else (after
-	 * tags) = non-ip.  A third tag is anything else." */
+	/* "A frame whose ethertype, after the tags, is neither IPv4
+	 * (0x0800) nor IPv6 (0x86dd) is non-ip." */
 	p->l3_off = off;
 	if (type == ETHERTYPE_IPV4)
 		parse_ipv4(f, len, p);
@@ -530,7 +541,8 @@ void xlb_sim_parse(const uint8_t *f, size_t len, struct xlb_sim_pkt *p)
 		parse_ipv6(f, len, p);
 	else
 		p->l3 = XLB_SIM_L3_NONIP;
-	if (p->l3 == XLB_SIM_L3_IPV4 || p->l3 == XLB_SIM_L3_IPV6)
+	if ((p->l3 == XLB_SIM_L3_IPV4 || p->l3 == XLB_SIM_L3_IPV6) &&
+	    !p->proto_unknown)
 		parse_l4(f, p);
 }
 
@@ -795,20 +807,31 @@ static enum sim_match rule_match(const struct sim_rule *sr,
 {
 	const struct xlb_rule *r = sr->r;
 
-	/* "1. the packet's family is among the rule's families;" */
+	bool wants_proto = r->proto != XLB_PROTO_ANY || sr->udp_or_tcp;
+
+	/* "1. the packet's family is one of the rule's families;" */
 	if (!(sr->family & p->family))
 		return SIM_NO_MATCH;
-	/* "2. the protocol: udp/tcp/icmp/icmpv6 -> L4 protocol equal to
-	 * 17/6/1/58; a rule with port tests or a rewrite and no protocol:
-	 * L4 protocol is UDP or TCP;" */
-	if (r->proto != XLB_PROTO_ANY && p->proto != xlb_proto_number(r->proto))
-		return SIM_NO_MATCH;
-	if (sr->udp_or_tcp && p->proto != PROTO_UDP && p->proto != PROTO_TCP)
-		return SIM_NO_MATCH;
-	/* "3. src/dst tests" */
+	/* "2. its transport protocol is the rule's (udp, tcp, icmp,
+	 * icmpv6); a rule without a protocol that has a port test needs
+	 * UDP or TCP (a rewrite always names one).  When the protocol is
+	 * unknown, this test is left open;" */
+	if (wants_proto && !p->proto_unknown) {
+		if (r->proto != XLB_PROTO_ANY &&
+		    p->proto != xlb_proto_number(r->proto))
+			return SIM_NO_MATCH;
+		if (sr->udp_or_tcp && p->proto != PROTO_UDP &&
+		    p->proto != PROTO_TCP)
+			return SIM_NO_MATCH;
+	}
+	/* "3. the src and dst tests." */
 	if (!addr_test(&r->cond[XLB_MATCH_SRC], p->family, p->saddr) ||
 	    !addr_test(&r->cond[XLB_MATCH_DST], p->family, p->daddr))
 		return SIM_NO_MATCH;
+	/* "4. A packet whose transport protocol is unknown, at a rule that
+	 * tests it, is malformed: evaluation stops." */
+	if (wants_proto && p->proto_unknown)
+		return SIM_MALFORMED;
 	/* "4. if the rule has port tests, type tests, flags tests or is a
 	 * rewrite (it needs L4):" */
 	if (!sr->needs_l4)
@@ -964,6 +987,20 @@ static void rewrite(uint8_t *f, const struct xlb_sim_pkt *p,
 
 /* --- one frame ------------------------------------------------------------ */
 
+static enum xlb_sim_action verdict_action(enum xlb_verdict v)
+{
+	return v == XLB_VERDICT_DROP ? XLB_SIM_DROP : XLB_SIM_PASS;
+}
+
+/* "A malformed packet is counted as malformed and gets the malformed
+ * policy: dropped unless malformed pass, which passes it untouched." */
+static void malformed(const struct xlb_sim *sim, struct xlb_sim_result *res)
+{
+	res->action = verdict_action(sim->rs->malformed);
+	res->by = XLB_SIM_BY_MALFORMED;
+	res->slot = (unsigned int)sim->nrules + 2;
+}
+
 static void decide(struct xlb_sim *sim, uint8_t *f, size_t len,
 		   struct xlb_sim_result *res)
 {
@@ -972,12 +1009,16 @@ static void decide(struct xlb_sim *sim, uint8_t *f, size_t len,
 	size_t i;
 
 	xlb_sim_parse(f, len, &p);
-	if (p.l3 == XLB_SIM_L3_NONIP || p.l3 == XLB_SIM_L3_MALFORMED) {
-		res->action = XLB_SIM_PASS;
-		res->by = p.l3 == XLB_SIM_L3_NONIP ? XLB_SIM_BY_NONIP
-						   : XLB_SIM_BY_MALFORMED;
-		res->slot = (unsigned int)sim->nrules +
-			    (p.l3 == XLB_SIM_L3_NONIP ? 1 : 2);
+	/* "non-ip: no rule is tried; the non-ip policy applies (pass
+	 * unless non-ip drop)" */
+	if (p.l3 == XLB_SIM_L3_NONIP) {
+		res->action = verdict_action(rs->nonip);
+		res->by = XLB_SIM_BY_NONIP;
+		res->slot = (unsigned int)sim->nrules + 1;
+		return;
+	}
+	if (p.l3 == XLB_SIM_L3_MALFORMED) {
+		malformed(sim, res);
 		return;
 	}
 	/* "Rule evaluation, first match wins, in file order." */
@@ -988,9 +1029,7 @@ static void decide(struct xlb_sim *sim, uint8_t *f, size_t len,
 		case SIM_NO_MATCH:
 			continue;
 		case SIM_MALFORMED:
-			res->action = XLB_SIM_PASS;
-			res->by = XLB_SIM_BY_MALFORMED;
-			res->slot = (unsigned int)sim->nrules + 2;
+			malformed(sim, res);
 			return;
 		case SIM_MATCH:
 			break;
@@ -1015,7 +1054,7 @@ static void decide(struct xlb_sim *sim, uint8_t *f, size_t len,
 	/* "No rule matched -> the default (pass unless default drop)." */
 	res->by = XLB_SIM_BY_DEFAULT;
 	res->slot = (unsigned int)sim->nrules;
-	res->action = rs->def == XLB_VERDICT_DROP ? XLB_SIM_DROP : XLB_SIM_PASS;
+	res->action = verdict_action(rs->def);
 }
 
 typedef void sim_prog(struct xlb_sim *sim, uint8_t *frame, size_t len,

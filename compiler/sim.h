@@ -133,7 +133,9 @@ struct xlb_sim_pkt {
 	size_t l4_off;		      /* the transport header */
 	size_t end;		      /* the end of the datagram */
 	uint8_t saddr[16], daddr[16]; /* IPv4 in the first 4 bytes */
-	uint8_t proto;		      /* the L4 protocol */
+	uint8_t proto;		      /* the L4 protocol, unless: */
+	bool proto_unknown;	      /* the extension headers could not
+				       * be walked */
 	bool first_frag;	      /* more fragments follow, offset 0 */
 	bool nonfirst_frag;	      /* offset != 0 */
 	enum xlb_sim_l4 l4;

@@ -10,6 +10,8 @@
  *       backends: [9876]       in the order written; backends (and
  *       select: maglev         select) make a rewrite rule
  *   default: drop
+ *   malformed: drop            the two policies, as in the text syntax
+ *   non-ip: pass
  *
  * libyaml's event stream is first built into a small tree of nodes that
  * keep their source location; the tree is then walked into exactly the
@@ -846,7 +848,8 @@ static struct xlb_elem *parse_words(struct scan *s, struct xlb_loc *loc)
 
 /* --- rules -------------------------------------------------------- */
 
-static const char *const top_keys[] = { "sets", "rules", "default", NULL };
+static const char *const top_keys[] = { "sets",      "rules",  "default",
+					 "malformed", "non-ip", NULL };
 static const char *const rule_keys[] = {
 	"family", "proto", "src",    "dst",	 "sport",  "dport", "port",
 	"type",	  "flags", "action", "backends", "select", NULL,
@@ -1501,16 +1504,19 @@ static void parse_sets(struct yctx *c, const struct ynode *v)
 	}
 }
 
-static void parse_default(struct yctx *c, const struct ynode *key,
-			  const struct ynode *v)
+/* default, malformed, non-ip: a verdict (the mapping has each key once). */
+static void parse_policy(struct yctx *c, const struct ynode *key,
+			 const struct ynode *v, const char *what,
+			 enum xlb_verdict *verdict, bool *set,
+			 struct xlb_loc *loc)
 {
-	int k = one_of(c, key, v, "default action", verdicts);
+	int k = one_of(c, key, v, what, verdicts);
 
 	if (k < 0)
 		return;
-	c->rs->def = k == 0 ? XLB_VERDICT_DROP : XLB_VERDICT_PASS;
-	c->rs->def_set = true;
-	c->rs->def_loc = loc_join(&key->loc, &v->loc);
+	*verdict = k == 0 ? XLB_VERDICT_DROP : XLB_VERDICT_PASS;
+	*set = true;
+	*loc = loc_join(&key->loc, &v->loc);
 }
 
 int xlb_parse_yaml(const struct xlb_source *src, struct xlb_ruleset *rs,
@@ -1535,7 +1541,7 @@ int xlb_parse_yaml(const struct xlb_source *src, struct xlb_ruleset *rs,
 		return -1;
 	if (root && !(root->kind == YN_SCALAR && root->null) &&
 	    want(&c, root, YN_MAP, "a rules file",
-		 "a mapping with 'sets', 'rules' and 'default'")) {
+		 "a mapping with keys 'sets', 'rules', 'default', 'malformed' and 'non-ip'")) {
 		for (i = 0; i + 1 < root->n; i += 2) {
 			const struct ynode *k = root->kids[i];
 			const struct ynode *v = root->kids[i + 1];
@@ -1550,7 +1556,19 @@ int xlb_parse_yaml(const struct xlb_source *src, struct xlb_ruleset *rs,
 				parse_rules(&c, v);
 				break;
 			case 2:
-				parse_default(&c, k, v);
+				parse_policy(&c, k, v, "default action",
+					     &rs->def, &rs->def_set,
+					     &rs->def_loc);
+				break;
+			case 3:
+				parse_policy(&c, k, v, "malformed policy",
+					     &rs->malformed, &rs->malformed_set,
+					     &rs->malformed_loc);
+				break;
+			case 4:
+				parse_policy(&c, k, v, "non-ip policy",
+					     &rs->nonip, &rs->nonip_set,
+					     &rs->nonip_loc);
 				break;
 			default:
 				unknown(&c, k, "key", k->text, top_keys);

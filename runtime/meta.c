@@ -31,6 +31,8 @@ void xlb_meta_free(struct xlb_meta *m)
 	free(m->compiler);
 	free(m->source);
 	free(m->default_action);
+	free(m->malformed_action);
+	free(m->nonip_action);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -63,6 +65,15 @@ static int number_then_text(const char *s, size_t len, unsigned int *num,
 		i++;
 	*text = dup_range(s + i, len - i);
 	return *text ? 0 : -1;
+}
+
+/* "LINE ACTION" of default, malformed and non-ip, given once. */
+static int policy_line(const char *s, size_t len, unsigned int *line,
+		       char **action)
+{
+	if (*action)
+		return -1;
+	return number_then_text(s, len, line, action);
 }
 
 int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
@@ -126,11 +137,21 @@ int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
 			}
 			m->nrules++;
 		} else if (word_is(p, n, "default", &rest, &rest_len)) {
-			free(m->default_action);
-			m->default_action = NULL;
-			if (number_then_text(rest, rest_len, &m->default_line,
-					     &m->default_action) < 0) {
+			if (policy_line(rest, rest_len, &m->default_line,
+					&m->default_action) < 0) {
 				*why = "a malformed default line";
+				goto bad;
+			}
+		} else if (word_is(p, n, "malformed", &rest, &rest_len)) {
+			if (policy_line(rest, rest_len, &m->malformed_line,
+					&m->malformed_action) < 0) {
+				*why = "a malformed 'malformed' line";
+				goto bad;
+			}
+		} else if (word_is(p, n, "non-ip", &rest, &rest_len)) {
+			if (policy_line(rest, rest_len, &m->nonip_line,
+					&m->nonip_action) < 0) {
+				*why = "a malformed non-ip line";
 				goto bad;
 			}
 		}
@@ -145,6 +166,9 @@ int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
 		*why = "no default action in the metadata";
 		goto bad;
 	}
+	if ((!m->malformed_action && !(m->malformed_action = strdup("pass"))) ||
+	    (!m->nonip_action && !(m->nonip_action = strdup("pass"))))
+		goto nomem;
 	if (declared != m->nrules) {
 		*why = "the metadata's rule count does not match its rules";
 		goto bad;

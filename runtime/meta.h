@@ -22,6 +22,12 @@ struct xlb_meta {
 	struct xlb_meta_rule *rules;
 	unsigned int default_line;
 	char *default_action;
+	/* the policies; objects older than them lack the lines, and get
+	 * what those objects did: pass */
+	unsigned int malformed_line;
+	char *malformed_action;
+	unsigned int nonip_line;
+	char *nonip_action;
 };
 
 /* Parse a blob; 0, or -EINVAL with *why saying what is wrong. */

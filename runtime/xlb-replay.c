@@ -244,7 +244,7 @@ static void report(const struct replay *r, unsigned long n, const char *action,
 	else if (!strcmp(kind, "non-ip"))
 		printf("non-ip (neither IPv4 nor IPv6)");
 	else if (!strcmp(kind, "malformed"))
-		printf("malformed (truncated or invalid headers)");
+		printf("malformed (a header could not be read)");
 	else
 		printf("(no counter moved)");
 	printf("%s\n", modified ? "  [rewritten]" : "");

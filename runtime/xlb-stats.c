@@ -33,12 +33,29 @@ static void usage(FILE *out)
 	      out);
 }
 
-static void print_json_counter(const char *name, const struct xlb_counter *c,
-			       int comma)
+/* ,"NAME":{"action":...,"line":...,"packets":...,"bytes":...} for the
+ * default and the policies */
+static void print_json_policy(const char *name, const char *action,
+			      unsigned int line, const struct xlb_counter *c)
 {
-	printf("%s\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
-	       comma ? "," : "", name, (uint64_t)c->packets,
+	printf(",\"%s\":{\"action\":", name);
+	json_string(stdout, action);
+	printf(",\"line\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+	       line, (uint64_t)c->packets, (uint64_t)c->bytes);
+}
+
+/* "FILE:LINE: non-ip drop" when the file says it, else
+ * "non-ip pass (what it counts)" */
+static void print_text_policy(const char *src, const char *name,
+			      const char *action, unsigned int line,
+			      const char *what, const struct xlb_counter *c)
+{
+	printf("%14" PRIu64 " %16" PRIu64 "  ", (uint64_t)c->packets,
 	       (uint64_t)c->bytes);
+	if (line)
+		printf("%s:%u: %s %s\n", src, line, name, action);
+	else
+		printf("%s %s (%s)\n", name, action, what);
 }
 
 static void print_json(const char *ifname, const struct xlb_attached *a,
@@ -62,13 +79,13 @@ static void print_json(const char *ifname, const struct xlb_attached *a,
 		       m->rules[i].line, (uint64_t)c[i].packets,
 		       (uint64_t)c[i].bytes);
 	}
-	printf("],\"default\":{\"action\":");
-	json_string(stdout, m->default_action);
-	printf(",\"line\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
-	       m->default_line, (uint64_t)c[XLB_CTR_DEFAULT(n)].packets,
-	       (uint64_t)c[XLB_CTR_DEFAULT(n)].bytes);
-	print_json_counter("non_ip", &c[XLB_CTR_NONIP(n)], 1);
-	print_json_counter("malformed", &c[XLB_CTR_MALFORMED(n)], 1);
+	putchar(']');
+	print_json_policy("default", m->default_action, m->default_line,
+			  &c[XLB_CTR_DEFAULT(n)]);
+	print_json_policy("non_ip", m->nonip_action, m->nonip_line,
+			  &c[XLB_CTR_NONIP(n)]);
+	print_json_policy("malformed", m->malformed_action, m->malformed_line,
+			  &c[XLB_CTR_MALFORMED(n)]);
 	printf("}\n");
 }
 
@@ -89,24 +106,13 @@ static void print_text(const char *ifname, const struct xlb_attached *a,
 		printf("%14" PRIu64 " %16" PRIu64 "  %s:%u: %s\n",
 		       (uint64_t)c[i].packets, (uint64_t)c[i].bytes, src,
 		       m->rules[i].line, m->rules[i].text);
-	if (m->default_line)
-		printf("%14" PRIu64 " %16" PRIu64 "  %s:%u: default %s\n",
-		       (uint64_t)c[XLB_CTR_DEFAULT(n)].packets,
-		       (uint64_t)c[XLB_CTR_DEFAULT(n)].bytes, src,
-		       m->default_line, m->default_action);
-	else
-		printf("%14" PRIu64 " %16" PRIu64
-		       "  default %s (no rule matched)\n",
-		       (uint64_t)c[XLB_CTR_DEFAULT(n)].packets,
-		       (uint64_t)c[XLB_CTR_DEFAULT(n)].bytes,
-		       m->default_action);
-	printf("%14" PRIu64 " %16" PRIu64 "  non-ip (neither IPv4 nor IPv6: passed)\n",
-	       (uint64_t)c[XLB_CTR_NONIP(n)].packets,
-	       (uint64_t)c[XLB_CTR_NONIP(n)].bytes);
-	printf("%14" PRIu64 " %16" PRIu64
-	       "  malformed (truncated or invalid: passed)\n",
-	       (uint64_t)c[XLB_CTR_MALFORMED(n)].packets,
-	       (uint64_t)c[XLB_CTR_MALFORMED(n)].bytes);
+	print_text_policy(src, "default", m->default_action, m->default_line,
+			  "no rule matched", &c[XLB_CTR_DEFAULT(n)]);
+	print_text_policy(src, "non-ip", m->nonip_action, m->nonip_line,
+			  "neither IPv4 nor IPv6", &c[XLB_CTR_NONIP(n)]);
+	print_text_policy(src, "malformed", m->malformed_action,
+			  m->malformed_line, "a header that could not be read",
+			  &c[XLB_CTR_MALFORMED(n)]);
 }
 
 int main(int argc, char **argv)

@@ -17,14 +17,15 @@
  * there) and draws on every construct of the language: both families,
  * prefixes, lists, named sets (mixed families), port ranges, negation in
  * both spellings, ICMP and ICMPv6 types, TCP flags with and without a mask,
- * port and address rewrites, weights, the four selectors, the default, and
- * rulesets long enough to span several of the generator's rule functions.
+ * port and address rewrites, weights, the four selectors, the default, the
+ * malformed and non-ip policies, and rulesets long enough to span several of the generator's rule functions.
  * Addresses and ports come from small pools shared with the packets, so
  * that rules match often and near misses are common.
  *
  * The packets are valid and malformed at every header: VLAN tags (up to
- * three), other ethertypes, IPv4 options and fragments, IPv6 extension
- * header chains and fragments, UDP, TCP with options, ICMP, ICMPv6, other
+ * ten, around the eight that xlb walks), other ethertypes, IPv4 options and
+ * fragments, IPv6 extension header chains (up to 70, around the 64 that xlb
+ * walks; AH of every length) and fragments, jumbograms, UDP, TCP with options, ICMP, ICMPv6, other
  * protocols, wrong and zero checksums, Ethernet padding, frames cut at any
  * byte, lengths that lie, bad versions and header lengths, and a few frames
  * longer than a page.  This file shares no code with xlbc.
@@ -766,14 +767,29 @@ static void emit_ruleset(void)
 	nrules = r < 10 ? between(1, 2) : r < 70 ? between(3, 16)
 				: r < 94 ? between(17, 63)
 					 : between(64, 200);
+	unsigned int malformed = below(3), nonip = below(3);
+
 	emit("# diffgen: %u rules\n", nrules);
 	emit_sets();
 	if (def && chance(30))
 		emit("default %s;\n", def == 1 ? "drop" : "pass");
 	else if (def)
 		def += 2; /* at the end */
+	/* the policies, given or not, before or after the rules */
+	if (malformed && chance(50))
+		emit("malformed %s;\n", malformed == 1 ? "drop" : "pass");
+	else if (malformed)
+		malformed += 2;
+	if (nonip && chance(50))
+		emit("non-ip %s;\n", nonip == 1 ? "drop" : "pass");
+	else if (nonip)
+		nonip += 2;
 	for (i = 0; i < nrules; i++)
 		emit_rule();
+	if (malformed > 2)
+		emit("malformed %s;\n", malformed == 3 ? "drop" : "pass");
+	if (nonip > 2)
+		emit("non-ip %s;\n", nonip == 3 ? "drop" : "pass");
 	if (def > 2)
 		emit("default %s", def == 3 ? "drop" : "pass");
 	emit("\n");
@@ -967,7 +983,7 @@ static size_t make_ipv4(uint8_t *p, size_t room)
 static size_t make_ipv6(uint8_t *p, size_t room)
 {
 	static const uint8_t ext[] = { 0, 43, 60, 51, 44 };
-	unsigned int next_at = 6, n, i;
+	unsigned int next_at = 6, n, i, r;
 	size_t off = 40, l4len;
 	uint8_t proto;
 	bool nonfirst = false;
@@ -977,9 +993,15 @@ static size_t make_ipv6(uint8_t *p, size_t room)
 	p[7] = (uint8_t)between(1, 255);
 	pick_src_addr(6, p + 8);
 	pick_addr(6, p + 24);
-	n = chance(60) ? 0 : chance(85) ? between(1, 3) : between(4, 10);
-	for (i = 0; i < n && !nonfirst; i++) {
-		uint8_t t = ext[below(sizeof(ext))];
+	/* chains of every length, often around the 64 that xlb walks */
+	r = below(100);
+	n = r < 60 ? 0 : r < 85 ? between(1, 3) : r < 91 ? between(4, 12)
+				: r < 94 ? between(13, 61) : between(62, 70);
+	for (i = 0; i < n && !nonfirst && off + 200 < room; i++) {
+		/* a long chain rarely has a fragment header, which would
+		 * end most of them early */
+		uint8_t t = ext[below(n > 12 && !chance(5) ? sizeof(ext) - 1
+							 : sizeof(ext))];
 		size_t len;
 
 		p[next_at] = t;
@@ -998,12 +1020,14 @@ static size_t make_ipv6(uint8_t *p, size_t room)
 			p[off + 1] = 0;
 			put16(p + off + 2, fo << 3 | (m ? 1 : 0));
 			rnd_bytes(p + off + 4, 4);
-		} else if (t == 51) {
-			len = 4 * (2 + between(1, 4));
+		} else if (t == 51) { /* AH: any number of 4-byte words */
+			len = 4 * (2 + (n > 12 || chance(80) ? between(1, 4)
+							     : between(5, 40)));
 			p[off + 1] = (uint8_t)(len / 4 - 2);
 			rnd_bytes(p + off + 2, len - 2);
 		} else {
-			len = 8 * (1 + (chance(70) ? 0 : between(1, 3)));
+			len = 8 * (1 + (n > 12 || chance(70) ? 0
+							     : between(1, 3)));
 			p[off + 1] = (uint8_t)(len / 8 - 1);
 			rnd_bytes(p + off + 2, len - 2);
 		}
@@ -1012,7 +1036,12 @@ static size_t make_ipv6(uint8_t *p, size_t room)
 	}
 	l4len = make_l4(p + off, room - off, pick_l4(6), &proto);
 	p[next_at] = proto;
-	put16(p + 4, (unsigned int)(off - 40 + l4len));
+	/* a jumbogram (RFC 2675) says 0 and puts its length in a hop-by-hop
+	 * option, which xlb does not read */
+	if (p[6] == 0 && chance(10))
+		put16(p + 4, 0);
+	else
+		put16(p + 4, (unsigned int)(off - 40 + l4len));
 	if (!nonfirst)
 		finish_l4(p + off, l4len, proto, 6, p + 8, p + 24);
 	return off + l4len;
@@ -1053,7 +1082,7 @@ static void break_ip(uint8_t *ip, size_t len, unsigned int fam)
 	} else if (r < 45) {
 		tl = chance(50) ? len - 40 + between(1, 40)
 				: below((unsigned int)(len - 40 + 1));
-		put16(ip + 4, (unsigned int)tl);
+		put16(ip + 4, chance(10) ? 0 : (unsigned int)tl);
 	} else if (r < 75) {
 		if (ip[6] == 0 || ip[6] == 43 || ip[6] == 60 || ip[6] == 51)
 			ip[41] = (uint8_t)between(1, 255); /* runs off the end */
@@ -1085,8 +1114,8 @@ static void make_frame(struct frame *f)
 
 	memcpy(f->b, dmac, 6);
 	memcpy(f->b + 6, smac, 6);
-	if (chance(15))
-		tags = chance(85) ? between(1, 2) : 3;
+	if (chance(15)) /* often around the eight that xlb walks */
+		tags = chance(80) ? between(1, 2) : between(3, 10);
 	for (i = 0; i < tags; i++) {
 		put16(f->b + off, chance(60) ? 0x8100 : 0x88a8);
 		put16(f->b + off + 2, (unsigned int)rnd());

@@ -32,7 +32,7 @@
 
 #define ETH_HLEN 14 /* destination, source, ethertype */
 #define VLAN_HLEN 4 /* TCI, encapsulated ethertype */
-#define MAX_VLAN 2  /* QinQ: an 802.1ad tag and an 802.1Q tag */
+#define MAX_VLAN 8  /* as many tags as xlb walks */
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_8021Q 0x8100
 #define ETHERTYPE_8021AD 0x88a8

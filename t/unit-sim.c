@@ -643,9 +643,18 @@ static void test_parse(void)
 	put16(b + 16, 0x8100);
 	xlb_sim_parse(b, 21, &p);
 	is_int(p.l3, XLB_SIM_L3_MALFORMED, "cut inside the second tag");
-	put16(b + 20, 0x8100);
+	/* eight tags are walked, a ninth is malformed: tags at 12, 16, ...,
+	 * the ethertype after the last at 12 + 4 * n */
+	for (i = 0; i < 9; i++)
+		put16(b + 12 + 4 * i, 0x8100);
+	put16(b + 12 + 4 * 8, 0x0806);
 	xlb_sim_parse(b, 60, &p);
-	is_int(p.l3, XLB_SIM_L3_NONIP, "a third tag: non-ip");
+	is_int(p.l3, XLB_SIM_L3_NONIP, "eight tags, then ARP: non-ip");
+	put16(b + 12 + 4 * 8, 0x8100);
+	put16(b + 12 + 4 * 9, 0x0806);
+	xlb_sim_parse(b, 60, &p);
+	is_int(p.l3, XLB_SIM_L3_MALFORMED, "a ninth tag: malformed");
+	memset(b, 0, sizeof(b));
 
 	build(&f, 0, 17, "10.0.0.1", "10.0.0.2", 1, 2, 0);
 	memcpy(b, f.b, f.len);
@@ -743,9 +752,9 @@ static void test_parse(void)
 	xlb_sim_parse(f.b, f.len, &p);
 	is_int(p.l3, XLB_SIM_L3_MALFORMED, "version 4 under ethertype IPv6");
 
-	/* n extension headers of 8 bytes (hop-by-hop, then destination
-	 * options), the last one a fragment header when frag >= 0 */
-	for (i = 0; i <= 9; i++) {
+	/* n destination options headers of 8 bytes: 64 are walked, a 65th
+	 * leaves the protocol unknown, the addresses known */
+	for (i = 0; i <= 65; i++) {
 		size_t k, cur = 14 + 40;
 
 		build(&f, 1, 17, "2001:db8::1", "2001:db8::2", 1, 2, 0);
@@ -760,15 +769,40 @@ static void test_parse(void)
 		}
 		f.len += 8 * i;
 		xlb_sim_parse(f.b, f.len, &p);
-		if (i <= 8)
+		if (i <= 64 && i % 8 && i != 63)
+			continue; /* a few of them are enough */
+		if (i <= 64)
 			ok(p.l3 == XLB_SIM_L3_IPV6 && p.proto == 17 &&
+				   !p.proto_unknown &&
 				   p.l4 == XLB_SIM_L4_WHOLE &&
 				   p.l4_off == cur + 8 * i && p.dport == 2,
 			   "%zu extension headers walked", i);
 		else
-			is_int(p.l3, XLB_SIM_L3_MALFORMED,
-			       "a ninth extension header: malformed");
+			ok(p.l3 == XLB_SIM_L3_IPV6 && p.proto_unknown &&
+				   p.l4 == XLB_SIM_L4_NONE && p.saddr[15] == 1 &&
+				   p.daddr[15] == 2,
+			   "a 65th extension header: the protocol is unknown, "
+			   "the addresses known");
 	}
+
+	/* a jumbogram: payload length 0, hop-by-hop first; the datagram is
+	 * the rest of the frame */
+	build(&f, 1, 17, "2001:db8::1", "2001:db8::2", 1, 2, 0);
+	memmove(f.b + 54 + 8, f.b + 54, 8);
+	memset(f.b + 54, 0, 8);
+	f.b[54] = 17;
+	f.b[14 + 6] = 0;
+	put16(f.b + 14 + 4, 0);
+	f.len += 8;
+	xlb_sim_parse(f.b, f.len, &p);
+	ok(p.l3 == XLB_SIM_L3_IPV6 && p.proto == 17 && !p.proto_unknown &&
+		   p.l4 == XLB_SIM_L4_WHOLE && p.dport == 2 && p.end == f.len,
+	   "a jumbogram: the datagram runs to the end of the frame");
+	f.b[14 + 6] = 60;
+	xlb_sim_parse(f.b, f.len, &p);
+	ok(p.l3 == XLB_SIM_L3_IPV6 && p.proto_unknown,
+	   "payload length 0 without hop-by-hop: an empty datagram, its "
+	   "first extension header outside it");
 
 	/* hop-by-hop of 16 bytes, AH of 12, then a fragment header */
 	build(&f, 1, 6, "2001:db8::1", "2001:db8::2", 1, 2, 0);
@@ -802,16 +836,16 @@ static void test_parse(void)
 	   "non-first fragment: its next header is the L4 protocol");
 	put16(f.b + 18, 16 + 11);
 	xlb_sim_parse(f.b, f.len, &p);
-	is_int(p.l3, XLB_SIM_L3_MALFORMED,
-	       "AH past the payload length: malformed");
+	ok(p.l3 == XLB_SIM_L3_IPV6 && p.proto_unknown,
+	   "AH past the payload length: the protocol is unknown");
 	put16(f.b + 18, 16 + 12 + 7);
 	xlb_sim_parse(f.b, f.len, &p);
-	is_int(p.l3, XLB_SIM_L3_MALFORMED,
-	       "fragment header past the payload length: malformed");
+	ok(p.l3 == XLB_SIM_L3_IPV6 && p.proto_unknown,
+	   "fragment header past the payload length: the protocol is unknown");
 	put16(f.b + 18, 1);
 	xlb_sim_parse(f.b, f.len, &p);
-	is_int(p.l3, XLB_SIM_L3_MALFORMED,
-	       "hop-by-hop length byte past the payload: malformed");
+	ok(p.l3 == XLB_SIM_L3_IPV6 && p.proto_unknown,
+	   "hop-by-hop length byte past the payload: the protocol is unknown");
 }
 
 /* --- evaluation and selection ---------------------------------------------------------- */
@@ -944,6 +978,98 @@ static void test_eval(void)
 	xlb_ruleset_free(&rs);
 }
 
+/* n destination options headers in front of f's transport header */
+static void add_dstopts(struct frame *f, size_t n)
+{
+	size_t cur = f->l3 + 40, k;
+
+	memmove(f->b + cur + 8 * n, f->b + cur, f->len - cur);
+	for (k = 0; k < n; k++) {
+		uint8_t *h = f->b + cur + 8 * k;
+
+		memset(h, 0, 8);
+		h[0] = k + 1 < n ? 60 : f->proto;
+	}
+	if (n)
+		f->b[f->l3 + 6] = 60;
+	put16(f->b + f->l3 + 4,
+	      (unsigned int)(f->len - cur + 8 * n));
+	f->len += 8 * n;
+	f->l4 += 8 * n;
+}
+
+/* IPv6 UDP from src to port 53 behind n destination options headers,
+ * through sim. */
+static struct xlb_sim_result run_chain(struct xlb_sim *sim, const char *src,
+				       size_t n)
+{
+	struct frame f;
+
+	build(&f, 1, 17, src, "fd00::53", 1, 53, 0);
+	add_dstopts(&f, n);
+	return run(sim, &f);
+}
+
+/* What is not known decides nothing: the fields that were read still do,
+ * and a rule that needs more hands the packet to the malformed policy. */
+static void test_fail_closed(void)
+{
+	struct xlb_ruleset rs;
+	struct xlb_sim *sim;
+	struct xlb_sim_result res;
+	struct xlb_rule *r;
+	struct frame f;
+	uint8_t arp[60] = { 0 };
+
+	xlb_ruleset_init(&rs, &the_src);
+	r = rule(&rs, "drop src fd00::1", XLB_VERDICT_DROP, XLB_PROTO_ANY);
+	prefix(r, XLB_MATCH_SRC, "fd00::1", 128);
+	r = rule(&rs, "pass udp port 53", XLB_VERDICT_PASS, XLB_PROTO_UDP);
+	ports(r, XLB_MATCH_DPORT, 53, 53, false);
+	rs.def = XLB_VERDICT_DROP;
+	rs.def_set = true;
+	sim = xlb_sim_new(&rs);
+
+	res = run_chain(sim, "fd00::1", 65);
+	ok(res.by == XLB_SIM_BY_RULE && res.slot == 0 &&
+		   res.action == XLB_SIM_DROP,
+	   "65 headers from a dropped source: its address decides, dropped");
+	res = run_chain(sim, "fd00::2", 65);
+	ok(res.by == XLB_SIM_BY_MALFORMED && res.slot == 4 &&
+		   res.action == XLB_SIM_DROP,
+	   "65 headers, at a rule that tests the protocol: malformed, "
+	   "dropped by default");
+	res = run_chain(sim, "fd00::2", 64);
+	ok(res.slot == 1 && res.action == XLB_SIM_PASS,
+	   "64 headers: walked, the UDP rule passes it");
+	put16(arp + 12, 0x0806);
+	xlb_sim_frame(sim, arp, sizeof(arp), &res);
+	ok(res.by == XLB_SIM_BY_NONIP && res.action == XLB_SIM_PASS,
+	   "ARP: non-ip, passed by default even with default drop");
+	xlb_sim_free(sim);
+
+	/* the policies the other way round */
+	rs.malformed = XLB_VERDICT_PASS;
+	rs.malformed_set = true;
+	rs.nonip = XLB_VERDICT_DROP;
+	rs.nonip_set = true;
+	sim = xlb_sim_new(&rs);
+	res = run_chain(sim, "fd00::2", 65);
+	ok(res.by == XLB_SIM_BY_MALFORMED && res.action == XLB_SIM_PASS &&
+		   !res.rewritten,
+	   "malformed pass: passed untouched");
+	build(&f, 0, 17, "10.0.0.1", "10.0.0.2", 1, 53, 0);
+	f.len = 14 + 10;
+	res = run(sim, &f);
+	ok(res.by == XLB_SIM_BY_MALFORMED && res.action == XLB_SIM_PASS,
+	   "malformed pass: a cut IPv4 header too");
+	xlb_sim_frame(sim, arp, sizeof(arp), &res);
+	ok(res.by == XLB_SIM_BY_NONIP && res.action == XLB_SIM_DROP,
+	   "non-ip drop: ARP dropped");
+	xlb_sim_free(sim);
+	xlb_ruleset_free(&rs);
+}
+
 #define RULE                                                                   \
 	"\"pass\",\"by\":\"rule\",\"rule\":\"udp port 9875 -> 9876, 9877, "    \
 	"9878\",\"line\":1}"
@@ -969,8 +1095,8 @@ static const struct {
 	  0 },
 	{ 100, RULE, 9876 },
 	{ 3520, RULE, 9877 },
-	{ 3521, "\"pass\",\"by\":\"malformed\"}", 9875 },
-	{ 4000, "\"pass\",\"by\":\"malformed\"}", 9875 },
+	{ 3521, "\"drop\",\"by\":\"malformed\"}", 0 },
+	{ 4000, "\"drop\",\"by\":\"malformed\"}", 0 },
 	{ 65536, RULE, 9878 },
 	{ 65537, SKIPPED("No space left on device"), 0 }, /* ran: 9876 */
 	{ 73152, SKIPPED("No space left on device"), 0 }, /* ran: 9877 */
@@ -1084,7 +1210,7 @@ static void test_replay(void)
 
 int main(void)
 {
-	plan(99);
+	plan(110);
 	xlb_source_init_text(&the_src, "t.conf", "", 0);
 	test_murmur3();
 	test_wlist();
@@ -1093,6 +1219,7 @@ int main(void)
 	test_reply();
 	test_parse();
 	test_eval();
+	test_fail_closed();
 	test_replay();
 	xlb_source_free(&the_src);
 	return tap_done();

@@ -372,8 +372,8 @@ static const struct bad {
 	  "3:4 invalid YAML: did not find expected '-' indicator\n"
 	  "2:3 while parsing a block collection that starts here\n" },
 	{ "- drop\n",
-	  "1:1 a rules file must be a mapping with 'sets', 'rules' and "
-	  "'default', not a list\n" },
+	  "1:1 a rules file must be a mapping with keys 'sets', 'rules', "
+	  "'default', 'malformed' and 'non-ip', not a list\n" },
 	{ "rules:\n- action: drop\n  sorc: 1.1.1.1\n- action: pas\n",
 	  "3:3 unknown rule key 'sorc'; did you mean 'src'?\n"
 	  "4:11 unknown action 'pas'; did you mean 'pass'?\n" },
@@ -392,7 +392,7 @@ static const struct bad {
 	  "2:23 YAML aliases are not supported; name a set under 'sets' to "
 	  "share elements\n" },
 	{ "a: &x 1\nrules:\n- {action: drop, dst: *x}\n",
-	  "1:1 unknown key 'a'; expected sets, rules or default\n"
+	  "1:1 unknown key 'a'; expected sets, rules, default, malformed or non-ip\n"
 	  "3:23 YAML aliases are not supported; name a set under 'sets' to "
 	  "share elements\n" },
 	{ "rules:\n- {proto: tcp, flags: 'syn /', action: drop}\n",

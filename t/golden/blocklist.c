@@ -8,6 +8,8 @@
 #define XLB_PARSE_ICMP 0
 #define XLB_PARSE_ICMP6 0
 #define XLB_REPLY 0
+#define XLB_MALFORMED_ACTION XDP_DROP /* malformed drop */
+#define XLB_NONIP_ACTION XDP_PASS /* non-ip pass */
 #include "xlb_prog.h"
 
 /* What xlb-load, xlb-stats and xlb-replay read: the label of each counter. */
@@ -16,7 +18,9 @@ XLB_META("xlb-meta 1\n"
 	 "source rules/blocklist.conf\n"
 	 "rules 1\n"
 	 "rule 3 drop src 1.1.1.1\n"
-	 "default 0 pass\n");
+	 "default 0 pass\n"
+	 "malformed 0 drop\n"
+	 "non-ip 0 pass\n");
 
 /* Rules 0 to 0: XLB_HIT(slot, action) for the first that
  * matches, 0 for none. */
@@ -50,21 +54,19 @@ static __always_inline int xlb_rules(struct xlb_key *p)
 SEC("xdp")
 int xlb_xdp(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct xlb_pkt p;
+	struct xlb_key k;
 	int action;
 
-	switch (xlb_parse(data, data_end, data_end - data, &p)) {
+	switch (xlb_parse_xdp(ctx, &k)) {
 	case XLB_IP:
-		action = xlb_rules(&p.k);
+		action = xlb_rules(&k);
 		return action;
 	case XLB_NONIP:
-		xlb_count(XLB_CTR_NONIP(XLB_NRULES), p.k.len);
-		return XDP_PASS;
+		xlb_count(XLB_CTR_NONIP(XLB_NRULES), k.len);
+		return XLB_NONIP_ACTION;
 	default:
-		/* truncated or malformed: let the stack judge it */
-		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.k.len);
-		return XDP_PASS;
+		/* no rule can read it: the malformed policy */
+		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), k.len);
+		return XLB_MALFORMED_ACTION;
 	}
 }

@@ -8,6 +8,8 @@
 #define XLB_PARSE_ICMP 1
 #define XLB_PARSE_ICMP6 1
 #define XLB_REPLY 0
+#define XLB_MALFORMED_ACTION XDP_DROP /* malformed drop */
+#define XLB_NONIP_ACTION XDP_PASS /* non-ip pass */
 #include "xlb_prog.h"
 
 /* What xlb-load, xlb-stats and xlb-replay read: the label of each counter. */
@@ -25,7 +27,9 @@ XLB_META("xlb-meta 1\n"
 	 "rule 14 pass tcp\n"
 	 "rule 15 pass icmp type { echo-request, echo-reply, destination-unreachable, time-exceeded }\n"
 	 "rule 17 pass icmpv6 type { echo-request, echo-reply, destination-unreachable, packet-too-big, time-exceeded, nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert }\n"
-	 "default 20 drop\n");
+	 "default 20 drop\n"
+	 "malformed 0 drop\n"
+	 "non-ip 0 pass\n");
 
 /* Rules 0 to 9: XLB_HIT(slot, action) for the first that
  * matches, 0 for none. */
@@ -44,9 +48,11 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	/* rules/edge-firewall.conf:8: drop not src @admins tcp dst port 22 */
 	xlb_barrier_var(p);
-	if (p->proto == IPPROTO_TCP &&
+	if ((p->proto == IPPROTO_TCP || p->l4_unknown) &&
 	    !(p->family == 4 ? (p->saddr[0] & __bpf_constant_htonl(0xfffffff0)) == __bpf_constant_htonl(0xc0000200) /* 192.0.2.0/28 */ :
 	     (p->saddr[0] == __bpf_constant_htonl(0x20010db8) && p->saddr[1] == __bpf_constant_htonl(0x000a0000)) /* 2001:db8:a::/64 */)) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports &&
@@ -57,7 +63,9 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	/* rules/edge-firewall.conf:9: pass tcp dst port 22 */
 	xlb_barrier_var(p);
-	if (p->proto == IPPROTO_TCP) {
+	if (p->proto == IPPROTO_TCP || p->l4_unknown) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports &&
@@ -68,7 +76,9 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	/* rules/edge-firewall.conf:10: pass tcp dst port @web */
 	xlb_barrier_var(p);
-	if (p->proto == IPPROTO_TCP) {
+	if (p->proto == IPPROTO_TCP || p->l4_unknown) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports &&
@@ -80,7 +90,9 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	/* rules/edge-firewall.conf:11: pass udp dst port 443 */
 	xlb_barrier_var(p);
-	if (p->proto == IPPROTO_UDP) {
+	if (p->proto == IPPROTO_UDP || p->l4_unknown) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports &&
@@ -91,7 +103,9 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	/* rules/edge-firewall.conf:12: pass udp src port 53 */
 	xlb_barrier_var(p);
-	if (p->proto == IPPROTO_UDP) {
+	if (p->proto == IPPROTO_UDP || p->l4_unknown) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports &&
@@ -102,7 +116,9 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	/* rules/edge-firewall.conf:13: drop tcp flags syn / syn,ack */
 	xlb_barrier_var(p);
-	if (p->proto == IPPROTO_TCP) {
+	if (p->proto == IPPROTO_TCP || p->l4_unknown) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports) {
@@ -116,13 +132,17 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	/* rules/edge-firewall.conf:14: pass tcp */
 	xlb_barrier_var(p);
-	if (p->proto == IPPROTO_TCP) {
+	if (p->proto == IPPROTO_TCP || p->l4_unknown) {
+		if (p->l4_unknown)
+			goto malformed;
 		return XLB_HIT(7, XDP_PASS);
 	}
 
 	/* rules/edge-firewall.conf:15: pass icmp type { echo-request, echo-reply, destination-unreachable, time-exceeded } */
 	xlb_barrier_var(p);
-	if (p->family == 4 && p->proto == IPPROTO_ICMP) {
+	if (p->family == 4 && (p->proto == IPPROTO_ICMP || p->l4_unknown)) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->whole &&
@@ -136,7 +156,9 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	/* rules/edge-firewall.conf:17: pass icmpv6 type { echo-request, echo-reply, destination-unreachable, packet-too-big, time-exceeded, nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert } */
 	xlb_barrier_var(p);
-	if (p->family == 6 && p->proto == IPPROTO_ICMPV6) {
+	if (p->family == 6 && (p->proto == IPPROTO_ICMPV6 || p->l4_unknown)) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->whole &&
@@ -149,8 +171,8 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	return 0;
 malformed:
-	/* a broken transport header: pass it untouched */
-	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XDP_PASS);
+	/* a rule needs what could not be read: the malformed policy */
+	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XLB_MALFORMED_ACTION);
 }
 
 /* First match wins: the rules in file order, then the default. */
@@ -168,21 +190,19 @@ static __always_inline int xlb_rules(struct xlb_key *p)
 SEC("xdp")
 int xlb_xdp(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct xlb_pkt p;
+	struct xlb_key k;
 	int action;
 
-	switch (xlb_parse(data, data_end, data_end - data, &p)) {
+	switch (xlb_parse_xdp(ctx, &k)) {
 	case XLB_IP:
-		action = xlb_rules(&p.k);
+		action = xlb_rules(&k);
 		return action;
 	case XLB_NONIP:
-		xlb_count(XLB_CTR_NONIP(XLB_NRULES), p.k.len);
-		return XDP_PASS;
+		xlb_count(XLB_CTR_NONIP(XLB_NRULES), k.len);
+		return XLB_NONIP_ACTION;
 	default:
-		/* truncated or malformed: let the stack judge it */
-		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.k.len);
-		return XDP_PASS;
+		/* no rule can read it: the malformed policy */
+		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), k.len);
+		return XLB_MALFORMED_ACTION;
 	}
 }

@@ -8,6 +8,8 @@
 #define XLB_PARSE_ICMP 0
 #define XLB_PARSE_ICMP6 0
 #define XLB_REPLY 1
+#define XLB_MALFORMED_ACTION XDP_DROP /* malformed drop */
+#define XLB_NONIP_ACTION XDP_PASS /* non-ip pass */
 #include "xlb_prog.h"
 
 /* What xlb-load, xlb-stats and xlb-replay read: the label of each counter. */
@@ -19,7 +21,9 @@ XLB_META("xlb-meta 1\n"
 	 "rule 8 udp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev\n"
 	 "rule 11 tcp dst 203.0.113.10 port 80 -> 10.0.2.21:8080, 10.0.2.22:8080, 10.0.2.23:8080 maglev\n"
 	 "rule 12 drop dst 203.0.113.10\n"
-	 "default 0 pass\n");
+	 "default 0 pass\n"
+	 "malformed 0 drop\n"
+	 "non-ip 0 pass\n");
 
 /* rules/https-maglev.conf:6: tcp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
 /* Maglev table: entry h % 65537 of the flow hash h */
@@ -5508,8 +5512,10 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	/* rules/https-maglev.conf:6: tcp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
 	xlb_barrier_var(p);
 	if (p->family == 4 &&
-	    p->proto == IPPROTO_TCP &&
+	    (p->proto == IPPROTO_TCP || p->l4_unknown) &&
 	    p->daddr[0] == __bpf_constant_htonl(0xcb00710a) /* 203.0.113.10 */) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports &&
@@ -5525,8 +5531,10 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	/* rules/https-maglev.conf:8: udp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
 	xlb_barrier_var(p);
 	if (p->family == 4 &&
-	    p->proto == IPPROTO_UDP &&
+	    (p->proto == IPPROTO_UDP || p->l4_unknown) &&
 	    p->daddr[0] == __bpf_constant_htonl(0xcb00710a) /* 203.0.113.10 */) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports &&
@@ -5542,8 +5550,10 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	/* rules/https-maglev.conf:11: tcp dst 203.0.113.10 port 80 -> 10.0.2.21:8080, 10.0.2.22:8080, 10.0.2.23:8080 maglev */
 	xlb_barrier_var(p);
 	if (p->family == 4 &&
-	    p->proto == IPPROTO_TCP &&
+	    (p->proto == IPPROTO_TCP || p->l4_unknown) &&
 	    p->daddr[0] == __bpf_constant_htonl(0xcb00710a) /* 203.0.113.10 */) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports &&
@@ -5565,8 +5575,8 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	return 0;
 malformed:
-	/* a broken transport header: pass it untouched */
-	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XDP_PASS);
+	/* a rule needs what could not be read: the malformed policy */
+	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XLB_MALFORMED_ACTION);
 }
 
 /* First match wins: the rules in file order, then the default. */
@@ -5600,28 +5610,26 @@ static const struct xlb_backend xlb_backends[9] XLB_RODATA = {
 SEC("xdp")
 int xlb_xdp(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct xlb_pkt p;
+	struct xlb_key k;
 	int action;
 	__u32 b;
 
-	switch (xlb_parse(data, data_end, data_end - data, &p)) {
+	switch (xlb_parse_xdp(ctx, &k)) {
 	case XLB_IP:
-		action = xlb_rules(&p.k);
+		action = xlb_rules(&k);
 		/* 0, no rewrite, wraps past the end */
-		b = p.k.backend - 1;
+		b = k.backend - 1;
 		xlb_barrier_var(b);
 		if (b < 9)
-			xlb_rewrite(ctx, &p.k, &xlb_backends[b]);
+			xlb_rewrite(ctx, &k, &xlb_backends[b]);
 		return action;
 	case XLB_NONIP:
-		xlb_count(XLB_CTR_NONIP(XLB_NRULES), p.k.len);
-		return XDP_PASS;
+		xlb_count(XLB_CTR_NONIP(XLB_NRULES), k.len);
+		return XLB_NONIP_ACTION;
 	default:
-		/* truncated or malformed: let the stack judge it */
-		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.k.len);
-		return XDP_PASS;
+		/* no rule can read it: the malformed policy */
+		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), k.len);
+		return XLB_MALFORMED_ACTION;
 	}
 }
 
@@ -5716,17 +5724,16 @@ __noinline int xlb_replies(struct xlb_key *p)
 SEC("tc")
 int xlb_tc(struct __sk_buff *skb)
 {
-	struct xlb_pkt p;
+	struct xlb_key k;
 	__u32 e;
 
 	/* the headers into the linear part, where they can be read */
 	bpf_skb_pull_data(skb, skb->len < XLB_PULL ? skb->len : XLB_PULL);
-	if (xlb_parse((void *)(long)skb->data, (void *)(long)skb->data_end,
-		      skb->len, &p) != XLB_IP)
+	if (xlb_parse_skb(skb, &k) != XLB_IP)
 		return TC_ACT_OK;
-	e = xlb_replies(&p.k) - 1;
+	e = xlb_replies(&k) - 1;
 	xlb_barrier_var(e);
 	if (e < 6)
-		xlb_reply(skb, &p.k, &xlb_reverse[e]);
+		xlb_reply(skb, &k, &xlb_reverse[e]);
 	return TC_ACT_OK;
 }

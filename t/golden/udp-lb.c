@@ -8,6 +8,8 @@
 #define XLB_PARSE_ICMP 0
 #define XLB_PARSE_ICMP6 0
 #define XLB_REPLY 1
+#define XLB_MALFORMED_ACTION XDP_DROP /* malformed drop */
+#define XLB_NONIP_ACTION XDP_PASS /* non-ip pass */
 #include "xlb_prog.h"
 
 /* What xlb-load, xlb-stats and xlb-replay read: the label of each counter. */
@@ -16,7 +18,9 @@ XLB_META("xlb-meta 1\n"
 	 "source rules/udp-lb.conf\n"
 	 "rules 1\n"
 	 "rule 5 udp port 9875 -> 9876, 9877, 9878\n"
-	 "default 0 pass\n");
+	 "default 0 pass\n"
+	 "malformed 0 drop\n"
+	 "non-ip 0 pass\n");
 
 /* Rules 0 to 0: XLB_HIT(slot, action) for the first that
  * matches, 0 for none. */
@@ -29,7 +33,9 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	/* rules/udp-lb.conf:5: udp port 9875 -> 9876, 9877, 9878 */
 	xlb_barrier_var(p);
-	if (p->proto == IPPROTO_UDP) {
+	if (p->proto == IPPROTO_UDP || p->l4_unknown) {
+		if (p->l4_unknown)
+			goto malformed;
 		if (p->l4_bad)
 			goto malformed;
 		if (p->has_ports &&
@@ -44,8 +50,8 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 
 	return 0;
 malformed:
-	/* a broken transport header: pass it untouched */
-	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XDP_PASS);
+	/* a rule needs what could not be read: the malformed policy */
+	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XLB_MALFORMED_ACTION);
 }
 
 /* First match wins: the rules in file order, then the default. */
@@ -71,28 +77,26 @@ static const struct xlb_backend xlb_backends[3] XLB_RODATA = {
 SEC("xdp")
 int xlb_xdp(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct xlb_pkt p;
+	struct xlb_key k;
 	int action;
 	__u32 b;
 
-	switch (xlb_parse(data, data_end, data_end - data, &p)) {
+	switch (xlb_parse_xdp(ctx, &k)) {
 	case XLB_IP:
-		action = xlb_rules(&p.k);
+		action = xlb_rules(&k);
 		/* 0, no rewrite, wraps past the end */
-		b = p.k.backend - 1;
+		b = k.backend - 1;
 		xlb_barrier_var(b);
 		if (b < 3)
-			xlb_rewrite(ctx, &p.k, &xlb_backends[b]);
+			xlb_rewrite(ctx, &k, &xlb_backends[b]);
 		return action;
 	case XLB_NONIP:
-		xlb_count(XLB_CTR_NONIP(XLB_NRULES), p.k.len);
-		return XDP_PASS;
+		xlb_count(XLB_CTR_NONIP(XLB_NRULES), k.len);
+		return XLB_NONIP_ACTION;
 	default:
-		/* truncated or malformed: let the stack judge it */
-		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), p.k.len);
-		return XDP_PASS;
+		/* no rule can read it: the malformed policy */
+		xlb_count(XLB_CTR_MALFORMED(XLB_NRULES), k.len);
+		return XLB_MALFORMED_ACTION;
 	}
 }
 
@@ -129,17 +133,16 @@ __noinline int xlb_replies(struct xlb_key *p)
 SEC("tc")
 int xlb_tc(struct __sk_buff *skb)
 {
-	struct xlb_pkt p;
+	struct xlb_key k;
 	__u32 e;
 
 	/* the headers into the linear part, where they can be read */
 	bpf_skb_pull_data(skb, skb->len < XLB_PULL ? skb->len : XLB_PULL);
-	if (xlb_parse((void *)(long)skb->data, (void *)(long)skb->data_end,
-		      skb->len, &p) != XLB_IP)
+	if (xlb_parse_skb(skb, &k) != XLB_IP)
 		return TC_ACT_OK;
-	e = xlb_replies(&p.k) - 1;
+	e = xlb_replies(&k) - 1;
 	xlb_barrier_var(e);
 	if (e < 1)
-		xlb_reply(skb, &p.k, &xlb_reverse[e]);
+		xlb_reply(skb, &k, &xlb_reverse[e]);
 	return TC_ACT_OK;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -255,6 +256,35 @@ out:
 	return ret;
 }
 
+/* This namespace's pin directories: OWN/IFNAME. */
+static const char *own_prefix(void)
+{
+	static char own[256];
+
+	if (!own[0]) {
+		xlb_pin_dir("", own, sizeof(own));
+		own[strlen(own) - 1] = '\0'; /* the trailing slash */
+	}
+	return own;
+}
+
+static int in_own_ns(const char *path)
+{
+	size_t n = strlen(own_prefix());
+
+	return !strncmp(path, own_prefix(), n) && path[n] == '/' &&
+	       !strchr(path + n + 1, '/');
+}
+
+/* Made in the last few seconds: an older xlb-load, which takes no lock,
+ * may be about to pin into it. */
+static int just_made(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && time(NULL) - st.st_mtime < 10;
+}
+
 static void judge(struct pindir *d)
 {
 	const struct xlb_pins *p = &d->pins;
@@ -295,7 +325,10 @@ static void judge(struct pindir *d)
 		return;
 	}
 	if (p->have & (1u << XLB_PIN_PROG | 1u << XLB_PIN_TC)) {
-		ns_path(d->ns, path, sizeof(path));
+		if (in_own_ns(d->path))
+			snprintf(path, sizeof(path), "/proc/self/ns/net");
+		else
+			ns_path(d->ns, path, sizeof(path));
 		if (!path[0]) {
 			d->verdict = ORPHAN;
 			snprintf(d->why, sizeof(d->why),
@@ -320,8 +353,9 @@ static void judge(struct pindir *d)
 		return;
 	}
 	if (!p->other) {
-		d->verdict = ORPHAN;
-		snprintf(d->why, sizeof(d->why), "no program pinned");
+		d->verdict = just_made(d->path) ? UNKNOWN : ORPHAN;
+		snprintf(d->why, sizeof(d->why), "no program pinned%s",
+			 d->verdict == UNKNOWN ? " yet" : "");
 	}
 }
 
@@ -357,7 +391,7 @@ static void walk_dir(const char *dir, const char *ns, pindir_fn fn, void *ctx)
 		memset(&d, 0, sizeof(d));
 		snprintf(d.path, sizeof(d.path), "%s", dir);
 		snprintf(d.ns, sizeof(d.ns), "%s", ns);
-		d.verdict = ORPHAN;
+		d.verdict = just_made(dir) ? UNKNOWN : ORPHAN;
 		snprintf(d.why, sizeof(d.why), "an empty namespace directory");
 		fn(&d, ctx);
 	}
@@ -386,7 +420,6 @@ static void walk(pindir_fn fn, void *ctx)
 struct status_ctx {
 	int json;
 	int n;
-	const char *own; /* this namespace's pin directories: own/IFNAME */
 };
 
 static const char *verdict_name(enum verdict v)
@@ -522,13 +555,12 @@ static int status_iface(const char *name, int ifindex, int json, int comma,
 static void status_orphan(struct pindir *d, void *ctx)
 {
 	struct status_ctx *c = ctx;
-	size_t own = strlen(c->own);
 
 	if (d->verdict == LIVE)
 		return;
 	/* this namespace's interfaces were shown with their problems */
-	if (d->verdict != ORPHAN && !strncmp(d->path, c->own, own) &&
-	    d->path[own] == '/' && if_nametoindex(d->ifname))
+	if (d->verdict != ORPHAN && in_own_ns(d->path) &&
+	    if_nametoindex(d->ifname))
 		return;
 	if (c->json) {
 		printf("%s{\"path\":", c->n ? "," : "");
@@ -551,12 +583,8 @@ int xlb_status(const char *ifname, int json)
 {
 	struct if_nameindex *ifs, *i;
 	struct status_ctx c = { .json = json };
-	char own[256];
 	int n = 0, r, ret = 0;
 
-	xlb_pin_dir("", own, sizeof(own));
-	own[strlen(own) - 1] = '\0'; /* the trailing slash */
-	c.own = own;
 	if (json)
 		printf("{\"interfaces\":[");
 	if (ifname) {

@@ -157,6 +157,11 @@ static int attach_reply(struct attach_state *s, int tc_fd)
 				close(old_fd);
 			if (!err) {
 				s->reply_kind = XLB_REPLY_TCX;
+				/* a link no pin holds: pin it now */
+				if (s->pinning &&
+				    s->cur.pins.tcx_link.id != old->link_id)
+					return pin_or_say(s, s->tcx_fd,
+							  XLB_PIN_TCX_LINK);
 				return 0;
 			}
 			pr_warn("cannot replace the reply path in tcx link %u on "
@@ -593,7 +598,7 @@ static int do_detach(const struct options *o, int ifindex)
 	const struct xlb_attached *a = &f.xdp;
 	int err, removed = 0, failed = 0, lock = -1;
 
-	if (xlb_bpffs_ensure() == 0)
+	if (xlb_bpffs_mounted())
 		lock = xlb_pins_lock();
 	err = xlb_iface_open(o->ifname, ifindex, &f);
 	if (err) {

@@ -27,6 +27,17 @@ void xlb_log(enum xlb_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *xlb_errstr(int err)
+{
+	static char buf[128];
+
+	buf[0] = '\0';
+	libbpf_strerror(err, buf, sizeof(buf));
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "error %d", err < 0 ? -err : err);
+	return buf;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {

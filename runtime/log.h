@@ -22,6 +22,11 @@ void xlb_log(enum xlb_log_level level, const char *fmt, ...) XLB_PRINTF(2, 3);
 #define pr_info(...) xlb_log(XLB_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) xlb_log(XLB_LOG_DEBUG, __VA_ARGS__)
 
+/* The text of an error number, negative or not, libbpf's own included
+ * (LIBBPF_ERRNO__*, 4000 and up, which strerror() does not know).  In a
+ * static buffer: valid until the next call. */
+const char *xlb_errstr(int err);
+
 /* Send libbpf's messages through xlb_log. */
 void xlb_log_setup_libbpf(void);
 

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* meta.c - reading the metadata that xlbc writes into every object. */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -235,20 +240,65 @@ const char *xlb_meta_slot_kind(const struct xlb_meta *m, unsigned int slot)
 	return "unknown";
 }
 
+/* Why libbpf could not open path as an ELF BPF object, from a look at the
+ * file itself: empty, not ELF, cut short before its section headers. */
+static const char *elf_problem(const char *path)
+{
+	unsigned char h[64];
+	struct stat st;
+	__u64 shoff;
+	__u16 machine, shentsize, shnum;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	if (st.st_size == 0)
+		return "the file is empty";
+	if (n < 4 || memcmp(h, ELFMAG, SELFMAG))
+		return "the file is not ELF";
+	if (n < (ssize_t)sizeof(Elf64_Ehdr) || h[EI_CLASS] != ELFCLASS64 ||
+	    h[EI_DATA] != ELFDATA2LSB)
+		return "the file is not a 64-bit little-endian ELF object, as "
+		       "BPF objects for this machine are";
+	memcpy(&machine, h + offsetof(Elf64_Ehdr, e_machine), sizeof(machine));
+	if (machine != EM_BPF)
+		return "the file is an ELF object for another machine, not BPF";
+	memcpy(&shoff, h + offsetof(Elf64_Ehdr, e_shoff), sizeof(shoff));
+	memcpy(&shentsize, h + offsetof(Elf64_Ehdr, e_shentsize),
+	       sizeof(shentsize));
+	memcpy(&shnum, h + offsetof(Elf64_Ehdr, e_shnum), sizeof(shnum));
+	if (shoff > (__u64)st.st_size ||
+	    (__u64)shentsize * shnum > (__u64)st.st_size - shoff)
+		return "the file is truncated";
+	return "the file is corrupt";
+}
+
 struct bpf_object *xlb_object_open(const char *path, struct xlb_meta *m)
 {
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_object *obj;
+	const char *why;
 	int err;
 
+	if (access(path, R_OK) < 0) {
+		err = errno;
+		pr_warn("cannot open '%s': %s\n", path, strerror(err));
+		errno = err;
+		return NULL;
+	}
+	obj = bpf_object__open_file(path, NULL);
 	if (!obj) {
 		err = errno;
-		if (access(path, R_OK) < 0)
-			pr_warn("cannot open '%s': %s\n", path,
-				strerror(errno));
-		else
-			pr_warn("cannot open '%s' as a BPF object: %s; is it one built "
-				"by xlbc? Run with -vv for libbpf's reasons\n",
-				path, strerror(err));
+		why = elf_problem(path);
+		pr_warn("cannot open '%s' as a BPF object: %s%s%s; compile the "
+			"rules again with xlbc (-vv shows libbpf's account)\n",
+			path, xlb_errstr(err), why ? ", " : "", why ? why : "");
 		errno = err;
 		return NULL;
 	}
@@ -262,4 +312,52 @@ struct bpf_object *xlb_object_open(const char *path, struct xlb_meta *m)
 							       XLB_PROG_NAME),
 			      BPF_PROG_TYPE_XDP);
 	return obj;
+}
+
+/* Print the last lines of the verifier's log. */
+static void print_verifier_tail(const char *log)
+{
+	const char *end = log + strlen(log), *p = end;
+	int lines = 0;
+
+	while (p > log && (p[-1] == '\n' || p[-1] == '\0'))
+		p--;
+	end = p;
+	while (p > log && lines < XLB_VERIFIER_TAIL_LINES) {
+		p--;
+		if (*p == '\n')
+			lines++;
+	}
+	if (*p == '\n')
+		p++;
+	if (end > p)
+		fprintf(stderr,
+			"--- last lines of the verifier log ---\n%.*s\n"
+			"--- end of verifier log ---\n",
+			(int)(end - p), p);
+}
+
+int xlb_object_load(struct bpf_object *obj, const char *path)
+{
+	struct bpf_program *prog;
+	char *log = calloc(1, XLB_VERIFIER_LOG_SIZE);
+	int err;
+
+	/* loading stops at the first program refused: its log is the one */
+	bpf_object__for_each_program(prog, obj)
+		if (log && bpf_program__autoload(prog))
+			bpf_program__set_log_buf(prog, log,
+						 XLB_VERIFIER_LOG_SIZE);
+	err = bpf_object__load(obj);
+	if (err && err != -EPERM) {
+		pr_warn("the kernel refused to load '%s' (%s)\n", path,
+			xlb_errstr(err));
+		if (log && *log)
+			print_verifier_tail(log);
+		else
+			pr_warn("no verifier log; run with -v for libbpf's "
+				"account\n");
+	}
+	free(log);
+	return err;
 }

@@ -45,6 +45,16 @@ int xlb_meta_from_object(struct bpf_object *obj, const char *path,
  * makes its program an XDP program.  NULL (errno set) after saying why. */
 struct bpf_object *xlb_object_open(const char *path, struct xlb_meta *m);
 
+/* Room for the verifier's log: its last lines say why it refused. */
+#define XLB_VERIFIER_LOG_SIZE (4u << 20)
+#define XLB_VERIFIER_TAIL_LINES 20
+
+/* Load an opened object into the kernel.  When the kernel refuses it,
+ * except for a missing privilege (-EPERM: the caller says what is
+ * needed), says so naming path, with the last lines of the verifier's log.
+ * 0 or a negative errno. */
+int xlb_object_load(struct bpf_object *obj, const char *path);
+
 /* Counter slot labels: "default pass", "non-ip", "malformed" or NULL for a
  * rule slot. */
 const char *xlb_meta_slot_kind(const struct xlb_meta *m, unsigned int slot);

@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* xdp.c - finding and reading the xlb program on an interface. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -70,9 +65,21 @@ static int read_meta(int fd, const struct bpf_map_info *info,
 	return err;
 }
 
+static int read_attach_rec(int fd, const struct bpf_map_info *info,
+			   struct xlb_attach_rec *rec)
+{
+	__u32 key = 0;
+
+	if (info->type != BPF_MAP_TYPE_ARRAY || info->key_size != 4 ||
+	    info->value_size != sizeof(*rec) || info->max_entries != 1)
+		return -EINVAL;
+	return bpf_map_lookup_elem(fd, &key, rec) ? -errno : 0;
+}
+
 int xlb_attached_open(int ifindex, struct xlb_attached *a)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct xlb_link link;
 	struct bpf_prog_info pinfo = {};
 	__u32 len = sizeof(pinfo), *ids = NULL, nr, i;
 	int err;
@@ -115,6 +122,10 @@ int xlb_attached_open(int ifindex, struct xlb_attached *a)
 		return -errno;
 	memcpy(a->prog_name, pinfo.name, sizeof(a->prog_name));
 	a->prog_name[sizeof(a->prog_name) - 1] = '\0';
+	err = xlb_link_find(BPF_LINK_TYPE_XDP, ifindex, a->prog_id, &link);
+	if (err)
+		return err;
+	a->link_id = link.id;
 
 	nr = pinfo.nr_map_ids;
 	if (!nr)
@@ -144,9 +155,14 @@ int xlb_attached_open(int ifindex, struct xlb_attached *a)
 			close(fd);
 			continue;
 		}
-		if (a->stats_fd < 0 && !strcmp(minfo.name, XLB_STATS_MAP) &&
-		    minfo.type == BPF_MAP_TYPE_PERCPU_ARRAY &&
-		    minfo.value_size == sizeof(struct xlb_counter)) {
+		if (!a->has_rec && !strcmp(minfo.name, XLB_ATTACH_MAP) &&
+		    read_attach_rec(fd, &minfo, &a->rec) == 0) {
+			a->has_rec = 1;
+			close(fd);
+		} else if (a->stats_fd < 0 &&
+			   !strcmp(minfo.name, XLB_STATS_MAP) &&
+			   minfo.type == BPF_MAP_TYPE_PERCPU_ARRAY &&
+			   minfo.value_size == sizeof(struct xlb_counter)) {
 			a->stats_fd = fd;
 		} else if (a->meta_fd < 0 &&
 			   !strcmp(minfo.name, XLB_META_MAP) &&
@@ -206,60 +222,6 @@ int xlb_read_counters(int stats_fd, unsigned int n, struct xlb_counter *out)
 	return err;
 }
 
-int xlb_bpffs_ensure(void)
-{
-	struct statfs st;
-
-	if (statfs(XLB_BPFFS, &st) == 0 && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mkdir(XLB_BPFFS, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (mount("bpf", XLB_BPFFS, "bpf", 0, "mode=0700") < 0)
-		return -errno;
-	pr_debug("mounted bpffs at " XLB_BPFFS "\n");
-	return 0;
-}
-
-/* Interface names are per network namespace, but bpffs is shared by all:
- * pins of a namespace that 'ip netns' named go under its name, those of
- * another namespace that is not the initial one under its inode number. */
-void xlb_pin_dir(const char *ifname, char *buf, size_t len)
-{
-	struct stat self, other;
-	struct dirent *de;
-	DIR *d;
-
-	if (stat("/proc/self/ns/net", &self) < 0)
-		goto initial;
-	d = opendir("/run/netns");
-	while (d && (de = readdir(d))) {
-		char path[300];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
-		if (stat(path, &other) == 0 && other.st_ino == self.st_ino &&
-		    other.st_dev == self.st_dev) {
-			snprintf(buf, len, XLB_PIN_NETNS "/%s/%s", de->d_name,
-				 ifname);
-			closedir(d);
-			return;
-		}
-	}
-	if (d)
-		closedir(d);
-	/* PID 1's namespace may be unreadable (containers): then this one
-	 * counts as the initial namespace */
-	if (stat("/proc/1/ns/net", &other) == 0 &&
-	    other.st_ino != self.st_ino) {
-		snprintf(buf, len, XLB_PIN_NETNS "/%lu/%s",
-			 (unsigned long)self.st_ino, ifname);
-		return;
-	}
-initial:
-	snprintf(buf, len, XLB_PIN_ROOT "/%s", ifname);
-}
-
 static void tc_hook_init(struct bpf_tc_hook *hook, int ifindex)
 {
 	memset(hook, 0, sizeof(*hook));
@@ -315,4 +277,144 @@ int xlb_tc_detach(int ifindex)
 		return err;
 	tc_hook_init(&hook, ifindex);
 	return bpf_tc_detach(&hook, &opts);
+}
+
+int xlb_link_info(int fd, struct xlb_link *l)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	memset(l, 0, sizeof(*l));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	l->id = info.id;
+	l->type = info.type;
+	l->prog_id = info.prog_id;
+	/* tcx's link info (ifindex, attach_type) starts where XDP's
+	 * (ifindex) does: the 6.1 headers know only the latter */
+	if (info.type == BPF_LINK_TYPE_XDP || info.type == XLB_LINK_TYPE_TCX)
+		l->ifindex = info.xdp.ifindex;
+	return 0;
+}
+
+int xlb_link_find(__u32 type, int ifindex, __u32 prog_id, struct xlb_link *l)
+{
+	__u32 id = 0;
+	int fd, err;
+
+	memset(l, 0, sizeof(*l));
+	if (!prog_id)
+		return 0;
+	while (!bpf_link_get_next_id(id, &id)) {
+		fd = bpf_link_get_fd_by_id(id);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue; /* gone meanwhile */
+			return -errno;
+		}
+		err = xlb_link_info(fd, l);
+		close(fd);
+		if (!err && l->type == type && l->prog_id == prog_id &&
+		    l->ifindex == (__u32)ifindex)
+			return 0;
+	}
+	memset(l, 0, sizeof(*l));
+	return errno == ENOENT ? 0 : -errno;
+}
+
+const char *xlb_reply_kind_name(enum xlb_reply_kind kind)
+{
+	switch (kind) {
+	case XLB_REPLY_TCX:
+		return "tcx";
+	case XLB_REPLY_CLSACT:
+		return "clsact";
+	case XLB_REPLY_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* The name of program id (NUL-terminated, at most 15 characters). */
+static int prog_name(__u32 id, char name[16])
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	close(fd);
+	memcpy(name, info.name, 16);
+	name[15] = '\0';
+	return err;
+}
+
+int xlb_reply_find(int ifindex, struct xlb_reply *r)
+{
+	__u32 ids[64], i;
+	LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = ids,
+		    .prog_cnt = sizeof(ids) / sizeof(ids[0]));
+	struct xlb_link link;
+	char name[16];
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	/* EINVAL: a kernel without tcx */
+	err = bpf_prog_query_opts(ifindex, XLB_TCX_EGRESS, &q);
+	if (err && err != -EINVAL && err != -EOPNOTSUPP)
+		return err;
+	for (i = 0; !err && i < q.prog_cnt; i++) {
+		if (prog_name(ids[i], name) || strcmp(name, XLB_TC_PROG_NAME))
+			continue;
+		r->kind = XLB_REPLY_TCX;
+		r->prog_id = ids[i];
+		err = xlb_link_find(XLB_LINK_TYPE_TCX, ifindex, ids[i], &link);
+		r->link_id = link.id;
+		return err;
+	}
+	err = xlb_tc_query(ifindex, &r->prog_id);
+	if (!err && r->prog_id)
+		r->kind = XLB_REPLY_CLSACT;
+	return err;
+}
+
+int xlb_reply_remove(int ifindex, const struct xlb_reply *r)
+{
+	int fd, err;
+
+	switch (r->kind) {
+	case XLB_REPLY_TCX:
+		if (!r->link_id)
+			return -ENOENT; /* attached without a link: not ours */
+		fd = bpf_link_get_fd_by_id(r->link_id);
+		if (fd < 0)
+			return errno == ENOENT ? 0 : -errno;
+		err = bpf_link_detach(fd) ? -errno : 0;
+		close(fd);
+		return err;
+	case XLB_REPLY_CLSACT:
+		return xlb_tc_detach(ifindex);
+	case XLB_REPLY_NONE:
+		break;
+	}
+	return 0;
+}
+
+int xlb_attach_rec_bind(int prog_fd, const struct xlb_attach_rec *rec)
+{
+	__u32 key = 0;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, XLB_ATTACH_MAP, sizeof(key),
+			    sizeof(*rec), 1, NULL);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(fd, &key, rec, 0) ||
+	    bpf_prog_bind_map(prog_fd, fd, NULL))
+		err = -errno;
+	close(fd);
+	return err;
 }

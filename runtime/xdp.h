@@ -7,6 +7,7 @@
 #ifndef XLB_XDP_H
 #define XLB_XDP_H
 
+#include <linux/bpf.h>
 #include <linux/types.h>
 
 #include "meta.h"
@@ -18,6 +19,14 @@ enum xlb_xdp_mode {
 	XLB_MODE_OFFLOAD,
 };
 
+/* A small map that xlb-load binds to the XDP program it attaches, saying
+ * which reply path goes with it, so that every tool can tell when the
+ * reply path is missing. */
+#define XLB_ATTACH_MAP "xlb_attach"
+struct xlb_attach_rec {
+	__u32 reply_prog_id; /* 0: attached without a reply path */
+};
+
 struct xlb_attached {
 	__u32 prog_id; /* 0: nothing attached */
 	enum xlb_xdp_mode mode;
@@ -27,6 +36,9 @@ struct xlb_attached {
 	int stats_fd;
 	int meta_fd;
 	struct xlb_meta meta;
+	__u32 link_id; /* the XDP link attaching it; 0: through netlink */
+	int has_rec; /* it has an xlb_attach map, read into rec */
+	struct xlb_attach_rec rec;
 };
 
 const char *xlb_mode_name(enum xlb_xdp_mode mode);
@@ -43,9 +55,37 @@ void xlb_attached_close(struct xlb_attached *a);
 int xlb_read_counters(int stats_fd, unsigned int n, struct xlb_counter *out);
 
 /*
- * The reply path: one cls_bpf filter on the interface's clsact egress
- * hook, at a handle and priority of xlb's own ("xlb" in ASCII), so that it
- * is found, replaced and removed without touching anyone else's filters.
+ * BPF links.  An XDP program attached through a link, and pinned, cannot be
+ * removed by netlink ('ip link set dev X xdp off' fails with EBUSY); the
+ * link lives as long as its pin, and when its interface goes away it stays
+ * with ifindex 0, keeping the program and its maps loaded.
+ *
+ * tcx (Linux 6.6) is the link-based TC hook.  Debian 12's kernel headers
+ * (6.1) do not have its constants: these are the kernel's values.
+ */
+#define XLB_TCX_EGRESS ((enum bpf_attach_type)47)  /* BPF_TCX_EGRESS */
+#define XLB_LINK_TYPE_TCX ((enum bpf_link_type)11) /* BPF_LINK_TYPE_TCX */
+
+struct xlb_link {
+	__u32 id;
+	__u32 type; /* BPF_LINK_TYPE_XDP or XLB_LINK_TYPE_TCX */
+	__u32 prog_id;
+	__u32 ifindex; /* 0: detached (its interface is gone) */
+};
+
+/* What the link fd is: 0 or -errno. */
+int xlb_link_info(int fd, struct xlb_link *l);
+/* The link of that type attaching prog_id to ifindex: 0 with l->id set, or
+ * 0 with l->id 0 when there is none, or -errno. */
+int xlb_link_find(__u32 type, int ifindex, __u32 prog_id, struct xlb_link *l);
+
+/*
+ * The reply path: either a tcx link on the interface's egress, or (where
+ * the kernel has no tcx, and for programs attached through netlink) one
+ * cls_bpf filter on the clsact egress hook, at a handle and priority of
+ * xlb's own ("xlb" in ASCII), so that it is found, replaced and removed
+ * without touching anyone else's filters.  Either way its program is
+ * named XLB_TC_PROG_NAME.
  */
 #define XLB_TC_HANDLE 0x786c62u
 #define XLB_TC_PRIORITY 0x786cu
@@ -57,15 +97,28 @@ int xlb_tc_attach(int ifindex, int prog_fd);
 /* Remove xlb's egress filter; 0 if there was none. */
 int xlb_tc_detach(int ifindex);
 
-#define XLB_BPFFS "/sys/fs/bpf"
-#define XLB_PIN_ROOT XLB_BPFFS "/xlb"
-#define XLB_PIN_NETNS XLB_PIN_ROOT "/netns"
+enum xlb_reply_kind {
+	XLB_REPLY_NONE = 0,
+	XLB_REPLY_TCX,
+	XLB_REPLY_CLSACT,
+};
 
-/* Make sure bpffs is mounted at /sys/fs/bpf (mount it if not). */
-int xlb_bpffs_ensure(void);
+struct xlb_reply {
+	enum xlb_reply_kind kind;
+	__u32 prog_id;
+	__u32 link_id; /* tcx */
+};
 
-/* The interface's pin directory: /sys/fs/bpf/xlb/IFNAME, or in a named
- * network namespace /sys/fs/bpf/xlb/netns/NAME/IFNAME. */
-void xlb_pin_dir(const char *ifname, char *buf, size_t len);
+const char *xlb_reply_kind_name(enum xlb_reply_kind kind);
+
+/* xlb's reply path on ifindex's egress (a tcx program named xlb_tc, or
+ * xlb's clsact filter); r->kind XLB_REPLY_NONE when there is none.  0 or
+ * -errno. */
+int xlb_reply_find(int ifindex, struct xlb_reply *r);
+/* Take it off: detach the tcx link or delete the filter. */
+int xlb_reply_remove(int ifindex, const struct xlb_reply *r);
+
+/* Create the map holding rec and bind it to prog_fd.  0 or -errno. */
+int xlb_attach_rec_bind(int prog_fd, const struct xlb_attach_rec *rec);
 
 #endif

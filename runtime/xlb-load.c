@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * xlb-load - attach an xlbc object to an interface's XDP hook (or detach
- * it).  The program stays attached after xlb-load exits.  An xlb program
- * already on the interface is replaced atomically (XDP_FLAGS_REPLACE: there
- * is no moment without a program); a program xlb did not load is left alone
- * unless --force.  When the object has a reply path (xlb_tc), it goes on
- * the interface's TC egress hook too, before the XDP program, so that no
- * request reaches a new backend whose replies would leave untranslated.
+ * xlb-load - attach an xlbc object to an interface's XDP hook, detach it,
+ * show what xlb has attached and clean up what it left.
+ *
+ * The XDP program is attached through a BPF link pinned in bpffs, which
+ * netlink ('ip link set dev X xdp off', xdp-loader) cannot detach, and its
+ * reply path (xlb_tc, when the object has one) through a pinned tcx link on
+ * egress, which 'tc' cannot remove; where the kernel has no tcx, through a
+ * clsact filter instead.  The program stays attached after xlb-load exits,
+ * as long as its pins.  An xlb program already there is replaced
+ * atomically (the link's program is swapped; a netlink attachment is
+ * replaced through netlink); a program xlb did not load is left alone
+ * unless --force.  The reply path goes on before the XDP program, so that
+ * no request reaches a new backend whose replies would leave untranslated.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -24,11 +29,9 @@
 #include "config.h"
 #include "log.h"
 #include "meta.h"
+#include "pins.h"
+#include "status.h"
 #include "xdp.h"
-
-/* Room for the verifier's log: its last lines say why it refused. */
-#define VERIFIER_LOG_SIZE (4u << 20)
-#define VERIFIER_TAIL_LINES 20
 
 struct options {
 	const char *object;
@@ -38,19 +41,29 @@ struct options {
 	int detach;
 	int pin;
 	int reply; /* attach the reply path, if the object has one */
+	int status;
+	int prune;
+	int json;
 };
 
 static void usage(FILE *out)
 {
 	fputs("Usage: xlb-load [OPTION]... OBJECT IFNAME\n"
 	      "       xlb-load -d [--force] IFNAME\n"
-	      "Attach an xlbc-compiled XDP object to a network interface, or detach it.\n"
+	      "       xlb-load --status [-j] [IFNAME]\n"
+	      "       xlb-load --prune\n"
+	      "Attach an xlbc-compiled XDP object to a network interface, detach it,\n"
+	      "show what xlb has attached, or remove what it left behind.\n"
 	      "\n"
 	      "  -m, --mode MODE   native or generic (default: native, falling back\n"
 	      "                    to generic with a warning)\n"
 	      "  -f, --force       replace or detach an XDP program xlb did not load\n"
-	      "  -d, --detach      detach the XDP program from IFNAME\n"
-	      "      --no-pin      do not pin the program and maps under /sys/fs/bpf/xlb\n"
+	      "  -d, --detach      remove everything of xlb's from IFNAME\n"
+	      "  -s, --status      every interface with something of xlb's, and the\n"
+	      "                    pins under /sys/fs/bpf/xlb that are left over\n"
+	      "  -j, --json        with --status: one JSON object\n"
+	      "      --prune       remove the pins whose program is attached nowhere\n"
+	      "      --no-pin      attach through netlink, pinning nothing\n"
 	      "      --no-reply-path  do not attach the object's reply path (TC egress)\n"
 	      "  -v, --verbose     more detail (repeat for libbpf debug output)\n"
 	      "  -h, --help        show this help and exit\n"
@@ -72,111 +85,6 @@ static int not_root_hint(int err)
 	return 0;
 }
 
-/* Print the last lines of the verifier's log. */
-static void print_verifier_tail(const char *log)
-{
-	const char *end = log + strlen(log), *p = end;
-	int lines = 0;
-
-	while (p > log && (p[-1] == '\n' || p[-1] == '\0'))
-		p--;
-	end = p;
-	while (p > log && lines < VERIFIER_TAIL_LINES) {
-		p--;
-		if (*p == '\n')
-			lines++;
-	}
-	if (*p == '\n')
-		p++;
-	if (end > p)
-		fprintf(stderr,
-			"--- last lines of the verifier log ---\n%.*s\n"
-			"--- end of verifier log ---\n",
-			(int)(end - p), p);
-}
-
-static void unpin_all(const char *ifname)
-{
-	static const char *const names[] = { "prog", "stats", "meta", "tc" };
-	char dir[256], path[300];
-	size_t i;
-
-	xlb_pin_dir(ifname, dir, sizeof(dir));
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-	/* and a namespace's directories, if this was their last interface */
-	if (strncmp(dir, XLB_PIN_NETNS "/", sizeof(XLB_PIN_NETNS)) == 0) {
-		*strrchr(dir, '/') = '\0';
-		rmdir(dir);
-		rmdir(XLB_PIN_NETNS);
-	}
-}
-
-static int pin_one(int fd, const char *dir, const char *name)
-{
-	char path[300];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	unlink(path);
-	if (bpf_obj_pin(fd, path)) {
-		int err = -errno;
-
-		pr_warn("warning: cannot pin %s: %s\n", path, strerror(-err));
-		return err;
-	}
-	return 0;
-}
-
-/* mkdir -p, for paths under bpffs. */
-static int mkdir_parents(const char *path)
-{
-	char buf[256], *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-static void pin_all(const char *ifname, int prog_fd, int stats_fd, int meta_fd,
-		    int tc_fd)
-{
-	char dir[256];
-	int err;
-
-	err = xlb_bpffs_ensure();
-	if (err) {
-		pr_warn("warning: bpffs is not mounted at /sys/fs/bpf and mounting "
-			"it failed (%s); the program is attached but not pinned\n",
-			strerror(-err));
-		return;
-	}
-	xlb_pin_dir(ifname, dir, sizeof(dir));
-	if (mkdir_parents(dir) < 0) {
-		pr_warn("warning: cannot create %s: %s; the program is attached "
-			"but not pinned\n",
-			dir, strerror(errno));
-		return;
-	}
-	/* all three or none: never the new program beside old maps */
-	if (pin_one(prog_fd, dir, "prog") || pin_one(stats_fd, dir, "stats") ||
-	    pin_one(meta_fd, dir, "meta") ||
-	    (tc_fd >= 0 && pin_one(tc_fd, dir, "tc"))) {
-		unpin_all(ifname);
-		return;
-	}
-	pr_debug("pinned under %s\n", dir);
-}
-
 static void refuse_foreign(const struct xlb_attached *cur, const char *ifname,
 			   const char *verb)
 {
@@ -187,154 +95,207 @@ static void refuse_foreign(const struct xlb_attached *cur, const char *ifname,
 		verb, verb, ifname);
 }
 
-/* What is attached to the interface now; a program xlb did not load is
- * only to be touched (verb: "replace", "detach") with --force.  Returns 0,
- * or -1 after saying why not. */
-static int open_current(const struct options *o, int ifindex,
-			struct xlb_attached *cur, const char *verb)
-{
-	int err = xlb_attached_open(ifindex, cur);
+/* What one run of xlb-load changes, to finish or to undo. */
+struct attach_state {
+	const struct options *o;
+	int ifindex;
+	struct xlb_iface cur; /* before */
+	int pinning;	      /* pins are made in cur.pin_dir */
+	int use_link;	      /* XDP (and reply path) through links */
+	/* the reply path */
+	enum xlb_reply_kind reply_kind; /* the new one's */
+	int tcx_fd;			/* a new or updated tcx link */
+	int tcx_new;			/* created by this run */
+	__u32 reply_prog_id;
+	/* the XDP program */
+	int xdp_link_fd;
+	__u32 xdp_link_id;
+	enum xlb_xdp_mode mode;
+};
 
-	if (err) {
-		if (!not_root_hint(err))
-			pr_warn("cannot query the XDP program of %s: %s\n",
-				o->ifname, strerror(-err));
-		return -1;
-	}
-	if (cur->prog_id && !cur->is_xlb && !o->force) {
-		refuse_foreign(cur, o->ifname, verb);
-		return -1;
-	}
-	return 0;
+static int pin_or_say(struct attach_state *s, int fd, enum xlb_pin pin)
+{
+	int err = xlb_pin(fd, s->cur.pin_dir, pin);
+
+	if (err)
+		pr_warn("cannot pin %s/%s: %s; a link that is not pinned goes "
+			"when xlb-load exits. --no-pin attaches through netlink "
+			"instead\n",
+			s->cur.pin_dir, xlb_pin_name(pin), xlb_errstr(err));
+	return err;
 }
 
-/* Remove the reply path from the interface's egress, if it is there. */
-static int detach_reply(const struct options *o)
+static int prog_id_of(int fd)
 {
-	int ifindex = (int)if_nametoindex(o->ifname);
-	int err = xlb_tc_detach(ifindex);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
 
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : (int)info.id;
+}
+
+/* Attach the new reply path: update xlb's tcx link, or make one, or (no
+ * links, or no tcx in the kernel) replace xlb's clsact filter. */
+static int attach_reply(struct attach_state *s, int tc_fd)
+{
+	const struct xlb_reply *old = &s->cur.reply;
+	const char *no_tcx = getenv("XLB_NO_TCX");
+	LIBBPF_OPTS(bpf_link_update_opts, uopts, .flags = BPF_F_REPLACE);
+	int err, old_fd;
+
+	s->reply_prog_id = (__u32)prog_id_of(tc_fd);
+	if (s->use_link && !(no_tcx && *no_tcx && strcmp(no_tcx, "0"))) {
+		if (old->kind == XLB_REPLY_TCX && old->link_id) {
+			s->tcx_fd = bpf_link_get_fd_by_id(old->link_id);
+			old_fd = bpf_prog_get_fd_by_id(old->prog_id);
+			uopts.old_prog_fd = old_fd < 0 ? 0 : (__u32)old_fd;
+			err = s->tcx_fd < 0 || old_fd < 0 ||
+					      bpf_link_update(s->tcx_fd, tc_fd,
+							      &uopts)
+				      ? -errno
+				      : 0;
+			if (old_fd >= 0)
+				close(old_fd);
+			if (!err) {
+				s->reply_kind = XLB_REPLY_TCX;
+				/* a link no pin holds: pin it now */
+				if (s->pinning &&
+				    s->cur.pins.tcx_link.id != old->link_id)
+					return pin_or_say(s, s->tcx_fd,
+							  XLB_PIN_TCX_LINK);
+				return 0;
+			}
+			pr_warn("cannot replace the reply path in tcx link %u on "
+				"%s: %s\n",
+				old->link_id, s->o->ifname, xlb_errstr(err));
+			return err;
+		}
+		/* a new link needs a pin to outlive xlb-load */
+		if (!s->pinning)
+			goto clsact;
+		s->tcx_fd = bpf_link_create(tc_fd, s->ifindex, XLB_TCX_EGRESS,
+					    NULL);
+		if (s->tcx_fd >= 0) {
+			s->tcx_new = 1;
+			s->reply_kind = XLB_REPLY_TCX;
+			if (s->pinning &&
+			    pin_or_say(s, s->tcx_fd, XLB_PIN_TCX_LINK))
+				return -1;
+			return 0;
+		}
+		err = -errno;
+		if (err != -EINVAL && err != -EOPNOTSUPP) {
+			if (!not_root_hint(err))
+				pr_warn("cannot attach the reply path to %s "
+					"egress through tcx: %s\n",
+					s->o->ifname, xlb_errstr(err));
+			return err;
+		}
+		pr_debug("no tcx in this kernel (%s): the reply path goes on "
+			 "as a clsact filter\n",
+			 xlb_errstr(err));
+	}
+clsact:
+	s->reply_kind = XLB_REPLY_CLSACT;
+	err = xlb_tc_attach(s->ifindex, tc_fd);
+	if (err && !not_root_hint(err))
+		pr_warn("cannot attach the reply path to %s egress: %s; "
+			"--no-reply-path loads the program without it\n",
+			s->o->ifname, xlb_errstr(err));
+	return err;
+}
+
+/* Undo attach_reply(): the reply path as it was before. */
+static void restore_reply(struct attach_state *s)
+{
+	const struct xlb_reply *old = &s->cur.reply;
+	int fd, err = 0;
+
+	if (s->tcx_fd >= 0 && s->tcx_new) {
+		bpf_link_detach(s->tcx_fd);
+		if (s->pinning)
+			xlb_unpin(s->cur.pin_dir, XLB_PIN_TCX_LINK);
+		return;
+	}
+	if (s->reply_kind == XLB_REPLY_NONE)
+		return;
+	if (s->reply_kind == XLB_REPLY_CLSACT && old->kind != XLB_REPLY_CLSACT) {
+		err = xlb_tc_detach(s->ifindex);
+	} else if (old->prog_id) {
+		fd = bpf_prog_get_fd_by_id(old->prog_id);
+		if (fd < 0)
+			err = -errno;
+		else if (s->reply_kind == XLB_REPLY_TCX)
+			err = bpf_link_update(s->tcx_fd, fd, NULL) ? -errno : 0;
+		else
+			err = xlb_tc_attach(s->ifindex, fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (err)
+		pr_warn("warning: cannot put back the reply path %u on %s "
+			"egress: %s\n",
+			old->prog_id, s->o->ifname, xlb_errstr(err));
+}
+
+/* Take the old reply path off once the new XDP program is on, when the
+ * new one is not in its place (another kind, another link, or none). */
+static int drop_old_reply(struct attach_state *s)
+{
+	const struct xlb_reply *old = &s->cur.reply;
+	int err;
+
+	if (old->kind == XLB_REPLY_NONE)
+		return 0;
+	if (old->kind == s->reply_kind &&
+	    (old->kind == XLB_REPLY_CLSACT || !s->tcx_new))
+		return 0;
+	err = xlb_reply_remove(s->ifindex, old);
 	if (err) {
-		pr_warn("cannot remove the reply path from %s egress: %s; "
-			"'tc filter del dev %s egress handle 0x%x prio %u bpf' "
+		pr_warn("cannot remove the old reply path (program %u) from %s "
+			"egress: %s; 'xlb-load -d %s' and loading again "
 			"removes it\n",
-			o->ifname, strerror(-err), o->ifname, XLB_TC_HANDLE,
-			XLB_TC_PRIORITY);
+			old->prog_id, s->o->ifname, xlb_errstr(err),
+			s->o->ifname);
 		return 1;
 	}
 	return 0;
 }
 
-/* Put back the egress filter that was there before (prog_id 0: none). */
-static void restore_reply(const struct options *o, int ifindex, __u32 prog_id)
+static int attach_new_link(struct attach_state *s, int prog_fd)
 {
-	int fd, err;
+	LIBBPF_OPTS(bpf_link_create_opts, lopts);
 
-	if (!prog_id) {
-		detach_reply(o);
-		return;
-	}
-	fd = bpf_prog_get_fd_by_id(prog_id);
-	err = fd < 0 ? -errno : xlb_tc_attach(ifindex, fd);
-	if (fd >= 0)
-		close(fd);
-	if (err)
-		pr_warn("warning: cannot put back the reply path %u on %s "
-			"egress: %s\n",
-			prog_id, o->ifname, strerror(-err));
+	lopts.flags = xlb_mode_flag(s->mode);
+	s->xdp_link_fd = bpf_link_create(prog_fd, s->ifindex, BPF_XDP, &lopts);
+	return s->xdp_link_fd < 0 ? -errno : 0;
 }
 
-/* Attach the new reply path; *old is what it replaced. */
-static int attach_reply(const struct options *o, int ifindex, int tc_fd,
-			__u32 *old)
+static int attach_new_netlink(struct attach_state *s, int prog_fd)
 {
-	int err = xlb_tc_query(ifindex, old);
-
-	if (!err)
-		err = xlb_tc_attach(ifindex, tc_fd);
-	if (err && !not_root_hint(err))
-		pr_warn("cannot attach the reply path to %s egress: %s; "
-			"--no-reply-path loads the program without it\n",
-			o->ifname, strerror(-err));
-	return err;
+	return bpf_xdp_attach(s->ifindex, prog_fd,
+			      xlb_mode_flag(s->mode) |
+				      XDP_FLAGS_UPDATE_IF_NOEXIST,
+			      NULL);
 }
 
-static int do_detach(const struct options *o, int ifindex)
+/* Attach the XDP program where nothing is: native mode, else generic. */
+static int attach_new(struct attach_state *s, int prog_fd)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, aopts);
-	struct xlb_attached cur;
-	int err, ret = 1;
-
-	if (open_current(o, ifindex, &cur, "detach"))
-		goto out;
-	if (!cur.prog_id) {
-		pr_warn("%s has no XDP program; nothing to detach\n",
-			o->ifname);
-		detach_reply(o);
-		unpin_all(o->ifname);
-		goto out;
-	}
-	aopts.old_prog_fd = cur.prog_fd;
-	err = bpf_xdp_detach(
-		ifindex, xlb_mode_flag(cur.mode) | XDP_FLAGS_REPLACE, &aopts);
-	if (err) {
-		if (!not_root_hint(err))
-			pr_warn("cannot detach the XDP program from %s: %s\n",
-				o->ifname, strerror(-err));
-		goto out;
-	}
-	unpin_all(o->ifname);
-	pr_info("detached program %u ('%s') from %s\n", cur.prog_id,
-		cur.prog_name, o->ifname);
-	ret = detach_reply(o);
-out:
-	xlb_attached_close(&cur);
-	return ret;
-}
-
-static int attach(const struct options *o, int ifindex, int prog_fd,
-		  const struct xlb_attached *cur, enum xlb_xdp_mode *mode)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, aopts);
+	const struct options *o = s->o;
+	int (*how)(struct attach_state *, int) =
+		s->use_link ? attach_new_link : attach_new_netlink;
 	int err;
 
-	if (cur->prog_id) {
-		/* Same mode as the program we replace: the kernel swaps the
-		 * two in one step. */
-		if (o->mode != XLB_MODE_NONE && o->mode != cur->mode) {
-			pr_warn("%s runs its XDP program in %s mode; a replacement in "
-				"%s mode cannot be atomic. Detach first "
-				"(xlb-load -d %s), or leave out --mode\n",
-				o->ifname, xlb_mode_name(cur->mode),
-				xlb_mode_name(o->mode), o->ifname);
-			return -EINVAL;
-		}
-		*mode = cur->mode;
-		aopts.old_prog_fd = cur->prog_fd;
-		err = bpf_xdp_attach(ifindex, prog_fd,
-				     xlb_mode_flag(*mode) | XDP_FLAGS_REPLACE,
-				     &aopts);
-		if (err)
-			pr_warn("cannot replace the XDP program on %s: %s\n",
-				o->ifname, strerror(-err));
-		return err;
-	}
-
-	*mode = o->mode != XLB_MODE_NONE ? o->mode : XLB_MODE_NATIVE;
-	err = bpf_xdp_attach(ifindex, prog_fd,
-			     xlb_mode_flag(*mode) | XDP_FLAGS_UPDATE_IF_NOEXIST,
-			     NULL);
+	s->mode = o->mode != XLB_MODE_NONE ? o->mode : XLB_MODE_NATIVE;
+	err = how(s, prog_fd);
 	if (err && o->mode == XLB_MODE_NONE && err != -EPERM &&
 	    err != -EEXIST && err != -EBUSY) {
 		pr_warn("warning: native XDP is not available on %s (%s); "
 			"attaching in generic mode, which is slower. Use --mode "
 			"native to insist\n",
-			o->ifname, strerror(-err));
-		*mode = XLB_MODE_GENERIC;
-		err = bpf_xdp_attach(ifindex, prog_fd,
-				     xlb_mode_flag(*mode) |
-					     XDP_FLAGS_UPDATE_IF_NOEXIST,
-				     NULL);
+			o->ifname, xlb_errstr(err));
+		s->mode = XLB_MODE_GENERIC;
+		err = how(s, prog_fd);
 	}
 	if (err && !not_root_hint(err)) {
 		if (err == -EEXIST || err == -EBUSY)
@@ -344,27 +305,156 @@ static int attach(const struct options *o, int ifindex, int prog_fd,
 		else if (o->mode == XLB_MODE_NATIVE)
 			pr_warn("cannot attach in native mode to %s: %s; the driver "
 				"may not support XDP, try --mode generic\n",
-				o->ifname, strerror(-err));
+				o->ifname, xlb_errstr(err));
 		else
 			pr_warn("cannot attach the XDP program to %s: %s\n",
-				o->ifname, strerror(-err));
+				o->ifname, xlb_errstr(err));
+		return err;
 	}
+	if (s->use_link) {
+		struct xlb_link l;
+
+		xlb_link_info(s->xdp_link_fd, &l);
+		s->xdp_link_id = l.id;
+		if (s->pinning &&
+		    pin_or_say(s, s->xdp_link_fd, XLB_PIN_XDP_LINK)) {
+			bpf_link_detach(s->xdp_link_fd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Put prog_fd where the current program is, in one step: in its link, or
+ * through netlink with XDP_FLAGS_REPLACE. */
+static int replace(struct attach_state *s, int prog_fd)
+{
+	const struct xlb_attached *cur = &s->cur.xdp;
+	const struct options *o = s->o;
+	LIBBPF_OPTS(bpf_xdp_attach_opts, aopts, .old_prog_fd = cur->prog_fd);
+	LIBBPF_OPTS(bpf_link_update_opts, uopts, .flags = BPF_F_REPLACE,
+		    .old_prog_fd = (__u32)cur->prog_fd);
+	int err;
+
+	if (o->mode != XLB_MODE_NONE && o->mode != cur->mode) {
+		pr_warn("%s runs its XDP program in %s mode; a replacement in "
+			"%s mode cannot be atomic. Detach first "
+			"(xlb-load -d %s), or leave out --mode\n",
+			o->ifname, xlb_mode_name(cur->mode),
+			xlb_mode_name(o->mode), o->ifname);
+		return -EINVAL;
+	}
+	s->mode = cur->mode;
+	if (cur->link_id) {
+		s->xdp_link_id = cur->link_id;
+		s->xdp_link_fd = bpf_link_get_fd_by_id(cur->link_id);
+		err = s->xdp_link_fd < 0 ||
+				      bpf_link_update(s->xdp_link_fd, prog_fd,
+						      &uopts)
+			      ? -errno
+			      : 0;
+		/* a link no pin holds (its holder would take it along) */
+		if (!err && s->pinning &&
+		    (s->cur.pins.xdp_link.id != cur->link_id))
+			err = pin_or_say(s, s->xdp_link_fd, XLB_PIN_XDP_LINK);
+	} else {
+		err = bpf_xdp_attach(s->ifindex, prog_fd,
+				     xlb_mode_flag(s->mode) | XDP_FLAGS_REPLACE,
+				     &aopts);
+	}
+	if (err && !not_root_hint(err))
+		pr_warn("cannot replace the XDP program on %s: %s\n", o->ifname,
+			xlb_errstr(err));
 	return err;
+}
+
+/* The pins of the new program, and none of the old one's. */
+static void repin(struct attach_state *s, int prog_fd, int stats_fd,
+		  int meta_fd, int tc_fd)
+{
+	const char *dir = s->cur.pin_dir;
+	struct xlb_pins now;
+
+	xlb_unpin(dir, XLB_PIN_PROG);
+	xlb_unpin(dir, XLB_PIN_STATS);
+	xlb_unpin(dir, XLB_PIN_META);
+	xlb_unpin(dir, XLB_PIN_TC);
+	/* links of what was there before, detached or replaced */
+	xlb_pins_read(dir, &now);
+	if (now.xdp_link.id && now.xdp_link.id != s->xdp_link_id)
+		xlb_unpin(dir, XLB_PIN_XDP_LINK);
+	if (now.tcx_link.id &&
+	    (s->reply_kind != XLB_REPLY_TCX || !s->pinning ||
+	     now.tcx_link.id != s->cur.reply.link_id) &&
+	    !s->tcx_new)
+		xlb_unpin(dir, XLB_PIN_TCX_LINK);
+	if (!s->pinning) {
+		xlb_pins_remove(dir);
+		return;
+	}
+	/* all or none: never the new program beside old maps */
+	if (xlb_pin(prog_fd, dir, XLB_PIN_PROG) ||
+	    xlb_pin(stats_fd, dir, XLB_PIN_STATS) ||
+	    xlb_pin(meta_fd, dir, XLB_PIN_META) ||
+	    (tc_fd >= 0 && xlb_pin(tc_fd, dir, XLB_PIN_TC))) {
+		pr_warn("warning: cannot pin the program and its maps in %s: "
+			"%s\n",
+			dir, strerror(errno));
+		xlb_unpin(dir, XLB_PIN_PROG);
+		xlb_unpin(dir, XLB_PIN_STATS);
+		xlb_unpin(dir, XLB_PIN_META);
+		xlb_unpin(dir, XLB_PIN_TC);
+		return;
+	}
+	pr_debug("pinned in %s\n", dir);
+}
+
+/* Decide whether pins (and so links) can be used; take the lock. */
+static int prepare_pins(const struct options *o, int *lock)
+{
+	int err;
+
+	*lock = -1;
+	if (!o->pin)
+		return 0;
+	err = xlb_bpffs_ensure();
+	if (err == -EXDEV) {
+		pr_warn("warning: no bpffs at " XLB_BPFFS " in this mount "
+			"namespace ('ip netns exec' makes one without it), and "
+			"pins made here would go with it: xlb-load pins nothing "
+			"and makes no new link; what it attaches anew goes "
+			"through netlink and a clsact filter, which other tools "
+			"can remove from %s. 'nsenter --net=/run/netns/NAME' "
+			"keeps the host's bpffs\n",
+			o->ifname);
+		return 0;
+	}
+	if (!err) {
+		*lock = xlb_pins_lock();
+		if (*lock >= 0)
+			return 1;
+		err = *lock;
+	}
+	pr_warn("warning: cannot use bpffs at " XLB_BPFFS " (%s): attaching "
+		"through netlink, unpinned\n",
+		xlb_errstr(err));
+	return 0;
 }
 
 static int do_load(const struct options *o, int ifindex)
 {
 	struct bpf_object *obj = NULL;
 	struct bpf_program *prog, *tc_prog;
-	__u32 old_tc = 0;
-	int tc_fd = -1;
-	struct xlb_attached cur = { .prog_fd = -1,
-				    .stats_fd = -1,
-				    .meta_fd = -1 };
 	struct xlb_meta meta = { 0 };
-	enum xlb_xdp_mode mode = XLB_MODE_NONE;
-	char *log = NULL;
-	int err, ret = 1, prog_fd, stats_fd, meta_fd;
+	struct xlb_attach_rec rec = { 0 };
+	struct attach_state s = { .o = o,
+				  .ifindex = ifindex,
+				  .tcx_fd = -1,
+				  .xdp_link_fd = -1 };
+	const struct xlb_attached *cur = &s.cur.xdp;
+	int err, ret = 1, prog_fd, stats_fd, meta_fd, tc_fd = -1, lock = -1;
+	int have_cur = 0;
+	unsigned int half;
 
 	obj = xlb_object_open(o->object, &meta);
 	if (!obj)
@@ -375,77 +465,209 @@ static int do_load(const struct options *o, int ifindex)
 		bpf_program__set_autoload(tc_prog, false);
 		tc_prog = NULL;
 	}
-	log = calloc(1, VERIFIER_LOG_SIZE);
-	/* loading stops at the first program refused: its log is the one */
-	if (log) {
-		bpf_program__set_log_buf(prog, log, VERIFIER_LOG_SIZE);
-		if (tc_prog)
-			bpf_program__set_log_buf(tc_prog, log,
-						 VERIFIER_LOG_SIZE);
-	}
-
-	err = bpf_object__load(obj);
+	err = xlb_object_load(obj, o->object);
 	if (err) {
-		if (not_root_hint(err))
-			goto out;
-		pr_warn("the kernel refused to load '%s' (%s)\n", o->object,
-			strerror(-err));
-		if (log && *log)
-			print_verifier_tail(log);
-		else
-			pr_warn("no verifier log; run with -v for libbpf's account\n");
+		not_root_hint(err);
 		goto out;
 	}
 	prog_fd = bpf_program__fd(prog);
 	stats_fd =
 		bpf_map__fd(bpf_object__find_map_by_name(obj, XLB_STATS_MAP));
 	meta_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, XLB_META_MAP));
-	/* The program never reads its metadata: bind it, so that anyone can
-	 * find it from the attached program. */
-	err = bpf_prog_bind_map(prog_fd, meta_fd, NULL);
-	if (err) {
-		pr_warn("cannot bind the metadata of '%s' to its program: %s\n",
-			o->object, strerror(errno));
-		goto out;
-	}
-
-	if (open_current(o, ifindex, &cur, "replace"))
-		goto out;
-
 	if (tc_prog) {
 		tc_fd = bpf_program__fd(tc_prog);
-		if (attach_reply(o, ifindex, tc_fd, &old_tc))
-			goto out;
+		rec.reply_prog_id = (__u32)prog_id_of(tc_fd);
 	}
-	if (attach(o, ifindex, prog_fd, &cur, &mode)) {
-		if (tc_prog)
-			restore_reply(o, ifindex, old_tc);
+	/* The program never reads its metadata: bind it, so that anyone can
+	 * find it from the attached program; and the record of its reply
+	 * path, so that anyone can tell when that is missing. */
+	err = bpf_prog_bind_map(prog_fd, meta_fd, NULL) ? -errno : 0;
+	if (!err)
+		err = xlb_attach_rec_bind(prog_fd, &rec);
+	if (err) {
+		pr_warn("cannot bind the metadata of '%s' to its program: %s\n",
+			o->object, xlb_errstr(err));
+		goto out;
+	}
+
+	s.pinning = prepare_pins(o, &lock);
+	err = xlb_iface_open(o->ifname, ifindex, &s.cur);
+	if (err) {
+		if (!not_root_hint(err))
+			pr_warn("cannot query the XDP program of %s: %s\n",
+				o->ifname, xlb_errstr(err));
+		goto out;
+	}
+	have_cur = 1;
+	if (cur->prog_id && !cur->is_xlb && !o->force) {
+		refuse_foreign(cur, o->ifname, "replace");
+		goto out;
+	}
+	half = xlb_iface_problems(&s.cur);
+	if (half) {
+		xlb_iface_warn(&s.cur, half);
+		pr_info("%s: the new program replaces all of it\n", o->ifname);
+	}
+	/* A replacement keeps the kind of attachment it replaces: only
+	 * then is it one step. */
+	s.use_link = cur->prog_id ? cur->link_id != 0 : s.pinning;
+	if (cur->prog_id && !cur->link_id && s.pinning)
+		pr_warn("warning: the program on %s was attached through "
+			"netlink (by an older xlb-load, --no-pin or --force); "
+			"it is replaced the same way, atomically, and 'ip link "
+			"set dev %s xdp off' can still detach it. To attach "
+			"through a pinned link instead: xlb-load -d %s, then "
+			"load again (a moment without a program)\n",
+			o->ifname, o->ifname, o->ifname);
+	if (s.pinning) {
+		err = xlb_pins_mkdir(s.cur.pin_dir);
+		if (err) {
+			pr_warn("cannot create %s: %s\n", s.cur.pin_dir,
+				xlb_errstr(err));
+			goto out;
+		}
+	}
+
+	if (tc_prog && attach_reply(&s, tc_fd)) {
+		restore_reply(&s);
+		goto out;
+	}
+	err = cur->prog_id ? replace(&s, prog_fd) : attach_new(&s, prog_fd);
+	if (err) {
+		restore_reply(&s);
 		goto out;
 	}
 	/* the old ruleset's reply path must not outlive it */
-	if (!tc_prog && detach_reply(o))
+	if (drop_old_reply(&s))
 		goto out;
+	repin(&s, prog_fd, stats_fd, meta_fd, tc_fd);
 
-	/* The old program's pins would keep it and its maps loaded. */
-	unpin_all(o->ifname);
-	if (o->pin)
-		pin_all(o->ifname, prog_fd, stats_fd, meta_fd, tc_fd);
-	if (cur.prog_id)
-		pr_info("replaced program %u on %s with '%s' ", cur.prog_id,
+	if (cur->prog_id)
+		pr_info("replaced program %u on %s with '%s' ", cur->prog_id,
 			o->ifname, o->object);
 	else
 		pr_info("attached '%s' to %s ", o->object, o->ifname);
 	fprintf(stderr, "(%s mode, %u rule%s from %s%s)\n",
-		xlb_mode_name(mode), meta.nrules, meta.nrules == 1 ? "" : "s",
+		xlb_mode_name(s.mode), meta.nrules, meta.nrules == 1 ? "" : "s",
 		meta.source ? meta.source : "?",
 		tc_prog ? ", reply path on egress" : "");
 	ret = 0;
 out:
-	xlb_attached_close(&cur);
+	if (s.xdp_link_fd >= 0)
+		close(s.xdp_link_fd);
+	if (s.tcx_fd >= 0)
+		close(s.tcx_fd);
+	if (have_cur)
+		xlb_iface_close(&s.cur);
+	xlb_pins_unlock(lock);
 	xlb_meta_free(&meta);
 	bpf_object__close(obj);
-	free(log);
 	return ret;
+}
+
+/* Detach the XDP program, through its link or netlink. */
+static int detach_xdp(const struct options *o, const struct xlb_iface *f)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, aopts,
+		    .old_prog_fd = f->xdp.prog_fd);
+	int fd, err;
+
+	if (f->xdp.link_id) {
+		fd = bpf_link_get_fd_by_id(f->xdp.link_id);
+		err = fd < 0 || bpf_link_detach(fd) ? -errno : 0;
+		if (fd >= 0)
+			close(fd);
+	} else {
+		err = bpf_xdp_detach(f->ifindex,
+				     xlb_mode_flag(f->xdp.mode) |
+					     XDP_FLAGS_REPLACE,
+				     &aopts);
+	}
+	if (err && !not_root_hint(err))
+		pr_warn("cannot detach the XDP program from %s: %s\n",
+			o->ifname, xlb_errstr(err));
+	return err;
+}
+
+/* Remove whatever xlb has on the interface: the XDP program (a foreign one
+ * only with --force), the reply path, the pins.  0 when something was
+ * removed and nothing failed. */
+static int do_detach(const struct options *o, int ifindex)
+{
+	struct xlb_iface f;
+	const struct xlb_attached *a = &f.xdp;
+	int err, removed = 0, failed = 0, lock = -1;
+
+	if (xlb_bpffs_mounted())
+		lock = xlb_pins_lock();
+	err = xlb_iface_open(o->ifname, ifindex, &f);
+	if (err) {
+		if (!not_root_hint(err))
+			pr_warn("cannot query %s: %s\n", o->ifname,
+				xlb_errstr(err));
+		xlb_pins_unlock(lock);
+		return 1;
+	}
+	if (a->prog_id && !a->is_xlb && !o->force) {
+		if (f.reply.kind == XLB_REPLY_NONE && !f.pins.present) {
+			refuse_foreign(a, o->ifname, "detach");
+			failed = 1;
+			goto out;
+		}
+		pr_warn("%s: leaving alone XDP program '%s' (id %u), which xlb "
+			"did not load (--force detaches it too)\n",
+			o->ifname, a->prog_name, a->prog_id);
+	} else if (a->prog_id) {
+		if (detach_xdp(o, &f)) {
+			failed = 1;
+		} else {
+			pr_info("detached program %u ('%s') from %s\n",
+				a->prog_id, a->prog_name, o->ifname);
+			removed++;
+		}
+	}
+	if (f.reply.kind != XLB_REPLY_NONE) {
+		err = xlb_reply_remove(ifindex, &f.reply);
+		if (err) {
+			pr_warn("cannot remove the reply path (program %u) from "
+				"%s egress: %s\n",
+				f.reply.prog_id, o->ifname, xlb_errstr(err));
+			failed = 1;
+		} else {
+			if (f.reply.kind == XLB_REPLY_TCX)
+				pr_info("removed the reply path (program %u, tcx "
+					"link %u) from %s egress\n",
+					f.reply.prog_id, f.reply.link_id,
+					o->ifname);
+			else
+				pr_info("removed the reply path (program %u, "
+					"clsact filter) from %s egress\n",
+					f.reply.prog_id, o->ifname);
+			removed++;
+		}
+	}
+	if (f.pins.present) {
+		if (xlb_pins_remove(f.pin_dir) > 0) {
+			pr_info("removed the pins in %s\n", f.pin_dir);
+			removed++;
+		}
+		if (!access(f.pin_dir, F_OK)) {
+			pr_warn("cannot remove %s: it holds files that are not "
+				"xlb's\n",
+				f.pin_dir);
+			failed = 1;
+		}
+	}
+	if (!removed && !failed) {
+		pr_warn("%s has nothing of xlb's: no xlb XDP program, no reply "
+			"path on egress, no pins in %s\n",
+			o->ifname, f.pin_dir);
+		failed = 1;
+	}
+out:
+	xlb_iface_close(&f);
+	xlb_pins_unlock(lock);
+	return failed;
 }
 
 int main(int argc, char **argv)
@@ -456,6 +678,9 @@ int main(int argc, char **argv)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "no-pin", no_argument, NULL, 'P' },
 		{ "no-reply-path", no_argument, NULL, 'R' },
+		{ "status", no_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "prune", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -465,7 +690,7 @@ int main(int argc, char **argv)
 	int c, ifindex;
 
 	xlb_tool_name = "xlb-load";
-	while ((c = getopt_long(argc, argv, "m:fdvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:fdsjvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
@@ -491,6 +716,15 @@ int main(int argc, char **argv)
 		case 'R':
 			o.reply = 0;
 			break;
+		case 's':
+			o.status = 1;
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'p':
+			o.prune = 1;
+			break;
 		case 'v':
 			xlb_verbosity++;
 			break;
@@ -505,6 +739,27 @@ int main(int argc, char **argv)
 			      stderr);
 			return 2;
 		}
+	}
+	if (o.status + o.prune + o.detach > 1 || (o.json && !o.status)) {
+		fputs("xlb-load: -d, --status and --prune go alone; -j only with "
+		      "--status\nTry 'xlb-load --help' for more information.\n",
+		      stderr);
+		return 2;
+	}
+	if (o.status || o.prune) {
+		if (argc - optind > o.status) {
+			fprintf(stderr,
+				"xlb-load: %s\nTry 'xlb-load --help' for more "
+				"information.\n",
+				o.prune ? "--prune takes no argument"
+					: "--status takes at most one interface "
+					  "name");
+			return 2;
+		}
+		xlb_log_setup_libbpf();
+		if (o.prune)
+			return xlb_prune();
+		return xlb_status(optind < argc ? argv[optind] : NULL, o.json);
 	}
 	if (argc - optind != (o.detach ? 1 : 2)) {
 		fprintf(stderr,

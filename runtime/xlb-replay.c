@@ -159,16 +159,12 @@ static int load(struct replay *r, struct bpf_object **objp)
 			r->object);
 		return -ENOENT;
 	}
-	err = bpf_object__load(obj);
+	err = xlb_object_load(obj, r->object);
 	if (err) {
 		if (err == -EPERM)
 			pr_warn("permission denied loading '%s': xlb-replay needs "
 				"root (CAP_BPF and CAP_NET_ADMIN) to run programs in the kernel\n",
 				r->object);
-		else
-			pr_warn("the kernel refused to load '%s' (%s); xlb-load "
-				"shows the verifier's reasons\n",
-				r->object, strerror(-err));
 		return err;
 	}
 	r->prog_fd = bpf_program__fd(prog);
@@ -184,7 +180,7 @@ static int load(struct replay *r, struct bpf_object **objp)
 	err = xlb_read_counters(r->stats_fd, r->nslots, r->before);
 	if (err)
 		pr_warn("cannot read the counters of '%s': %s\n", r->object,
-			strerror(-err));
+			xlb_errstr(err));
 	return err;
 }
 

@@ -2,7 +2,8 @@
 /*
  * xlb-stats - per-rule counters of the xlb program on an interface.  Found
  * from the interface alone (the attached program and the maps bound to
- * it), so it needs neither the object file nor bpffs.
+ * it), so it needs neither the object file nor bpffs.  It also says when
+ * xlb is half attached there (see status.h) and what repairs that.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "json.h"
 #include "log.h"
+#include "status.h"
 #include "xdp.h"
 
 static void usage(FILE *out)
@@ -59,16 +61,18 @@ static void print_text_policy(const char *src, const char *name,
 }
 
 static void print_json(const char *ifname, const struct xlb_attached *a,
-		       __u32 reply_id, const struct xlb_counter *c)
+		       __u32 reply_id, unsigned int half,
+		       const struct xlb_counter *c)
 {
 	const struct xlb_meta *m = &a->meta;
 	unsigned int i, n = m->nrules;
 
 	printf("{\"interface\":");
 	json_string(stdout, ifname);
-	printf(",\"program_id\":%u,\"mode\":\"%s\",\"reply_path_id\":%u,"
-	       "\"source\":",
-	       a->prog_id, xlb_mode_name(a->mode), reply_id);
+	printf(",\"program_id\":%u,\"mode\":\"%s\",\"link_id\":%u,"
+	       "\"reply_path_id\":%u,\"half_attached\":%s,\"source\":",
+	       a->prog_id, xlb_mode_name(a->mode), a->link_id, reply_id,
+	       half ? "true" : "false");
 	json_string(stdout, m->source);
 	printf(",\"rules\":[");
 	for (i = 0; i < n; i++) {
@@ -124,11 +128,12 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct xlb_attached a;
+	struct xlb_iface f;
+	const struct xlb_attached *a = &f.xdp;
 	struct xlb_counter *c = NULL;
-	__u32 reply_id;
 	const char *ifname;
-	int opt, json = 0, ifindex, err, ret = 1;
+	unsigned int half;
+	int opt, json = 0, ifindex, err, ret = 1, opened = 0;
 
 	xlb_tool_name = "xlb-stats";
 	while ((opt = getopt_long(argc, argv, "jvhV", longopts, NULL)) != -1) {
@@ -167,7 +172,7 @@ int main(int argc, char **argv)
 			ifname);
 		return 1;
 	}
-	err = xlb_attached_open(ifindex, &a);
+	err = xlb_iface_open(ifname, ifindex, &f);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
 			pr_warn("permission denied reading the XDP program of %s: "
@@ -175,42 +180,47 @@ int main(int argc, char **argv)
 				ifname);
 		else
 			pr_warn("cannot query the XDP program of %s: %s\n",
-				ifname, strerror(-err));
-		goto out;
+				ifname, xlb_errstr(err));
+		return 1;
 	}
-	if (!a.prog_id) {
+	opened = 1;
+	half = xlb_iface_problems(&f);
+	if (!a->prog_id) {
 		pr_warn("%s has no XDP program; attach one with "
 			"'xlb-load OBJECT %s'\n",
 			ifname, ifname);
+		xlb_iface_warn(&f, half);
 		goto out;
 	}
-	if (!a.is_xlb) {
+	if (!a->is_xlb) {
 		pr_warn("the XDP program on %s ('%s', id %u) was not loaded by "
 			"xlb-load: it has no xlb counters\n",
-			ifname, a.prog_name, a.prog_id);
+			ifname, a->prog_name, a->prog_id);
+		xlb_iface_warn(&f, half);
 		goto out;
 	}
-	c = calloc(XLB_NCOUNTERS(a.meta.nrules), sizeof(*c));
+	/* counters all the same: the program is there and counting */
+	xlb_iface_warn(&f, half);
+	c = calloc(XLB_NCOUNTERS(a->meta.nrules), sizeof(*c));
 	if (!c) {
 		pr_warn("out of memory\n");
 		goto out;
 	}
-	err = xlb_read_counters(a.stats_fd, XLB_NCOUNTERS(a.meta.nrules), c);
+	err = xlb_read_counters(a->stats_fd, XLB_NCOUNTERS(a->meta.nrules),
+				c);
 	if (err) {
 		pr_warn("cannot read the counters of program %u on %s: %s\n",
-			a.prog_id, ifname, strerror(-err));
+			a->prog_id, ifname, xlb_errstr(err));
 		goto out;
 	}
-	/* the reply path is a convenience to show: no error if unreadable */
-	if (xlb_tc_query(ifindex, &reply_id))
-		reply_id = 0;
 	if (json)
-		print_json(ifname, &a, reply_id, c);
+		print_json(ifname, a, f.reply.prog_id, half, c);
 	else
-		print_text(ifname, &a, reply_id, c);
+		print_text(ifname, a, f.reply.prog_id, c);
 	ret = 0;
 out:
 	free(c);
-	xlb_attached_close(&a);
+	if (opened)
+		xlb_iface_close(&f);
 	return ret;
 }

@@ -220,15 +220,17 @@ lib_cleanup() {
 		wait "$_p" 2>/dev/null
 	done
 	for _ns in $lib_netns; do
-		[ -e "/run/netns/$_ns" ] || continue
-		for _if in $lib_ifs; do
-			if [ -x "$XLB_LOAD" ] &&
-				in_ns "$_ns" ip link show dev "$_if" >/dev/null 2>&1; then
-				in_ns "$_ns" "$XLB_LOAD" -d --force "$_if" >/dev/null 2>&1
-			fi
-		done
-		# Pins outlive the namespace; xlb-load keeps those of a named
-		# namespace under its name.
+		if [ -e "/run/netns/$_ns" ]; then
+			for _if in $lib_ifs; do
+				if [ -x "$XLB_LOAD" ] &&
+					in_ns "$_ns" ip link show dev "$_if" >/dev/null 2>&1; then
+					in_ns "$_ns" "$XLB_LOAD" -d --force "$_if" >/dev/null 2>&1
+				fi
+			done
+		fi
+		# Pins outlive the namespace, even one the test deleted;
+		# xlb-load keeps those of a named namespace under its name.
+		# Removing a link's pin detaches its program.
 		[ -d "$XLB_PIN_ROOT/netns/$_ns" ] && rm -rf "$XLB_PIN_ROOT/netns/$_ns"
 		ip netns del "$_ns" 2>/dev/null
 	done

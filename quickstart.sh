@@ -40,6 +40,13 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# bpffs, where xlb-load pins what it attaches (systemd mounts it; a bare
+# machine or container may not)
+if [ "$(id -u)" -eq 0 ] &&
+	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+	mount -t bpf -o mode=0700 bpf /sys/fs/bpf
+fi
+
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ]; then
 	autoreconf -fi
 fi

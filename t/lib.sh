@@ -189,6 +189,12 @@ require_root() {
 		tap_skip_all "cannot create network namespaces"
 	fi
 	ip netns del "$_probe" 2>/dev/null
+	# xlb-load pins its links in bpffs, and mounts it only where it knows
+	# the mount outlives it; a test machine may come without it
+	if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+		mount -t bpf -o mode=0700 bpf /sys/fs/bpf ||
+			tap_skip_all "cannot mount bpffs at /sys/fs/bpf"
+	fi
 }
 
 # The programs under test must exist: a missing one is a build problem,

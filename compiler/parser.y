@@ -25,7 +25,10 @@
  * follow any key, and check.c reports "'src' takes an address" with the
  * element's location.  Pure and reentrant; every value carries its
  * location.  Errors are queued in the diagnostics and parsing resumes after
- * the next ';', so one run reports every broken statement.
+ * the next ';', or at the next line that begins with a word that can begin
+ * a statement (a verdict, a match keyword, 'set', 'default', 'malformed',
+ * 'non-ip': the scanner puts a SYNC token in front of it), so one run
+ * reports every broken statement.
  */
 %code requires {
 #include <stdint.h>
@@ -189,6 +192,7 @@ static void finish_rule(struct xlb_parse_ctx *ctx, struct xlb_rule *r,
 %token DROP "drop" PASS "pass" DEFAULT "default" SET "set" WEIGHT "weight"
 %token ROUND_ROBIN "round-robin" HASH "hash" MAGLEV "maglev"
 %token MALFORMED "malformed" NONIP "non-ip"
+%token SYNC "the start of a statement" /* error recovery, see xlbc.h */
 
 %type <verdict> verdict
 %type <select> selector
@@ -215,7 +219,8 @@ statements
 	: %empty
 	| statements statement ";"
 	| statements ";"
-	| statements error ";"		{ yyerrok; }
+	| statements error ";"		{ yyerrok; ctx->recovering = 0; }
+	| statements error SYNC		{ yyerrok; ctx->recovering = 0; }
 	| statements setdef
 	;
 
@@ -545,24 +550,32 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
 	struct strbuf sb = STRBUF_INIT;
 	struct xlb_loc eof_at;
 	char buf[64];
-	int n, i, semicolon = 0;
+	int n, i, semicolon = 0, brace = 0;
 
 	(void)scanner;
+	xlb_resync_here(ctx);
 	n = yypcontext_expected_tokens(yyctx, expected, YYNTOKENS);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (expected[i] == YYSYMBOL_SEMICOLON)
 			semicolon = 1;
+		if (expected[i] == YYSYMBOL_RBRACE)
+			brace = 1;
+	}
 	n = group_values(expected, n);
 
-	/* "drop src 1.1.1.1 <newline> drop ...": the ';' was forgotten. */
-	if (semicolon && look != YYSYMBOL_YYEOF && ctx->prev_loc.last_line &&
+	/* "drop src 1.1.1.1 <newline> drop ...": the ';' was forgotten;
+	 * "set web { 80, 443 <newline> drop ...": the '}' */
+	if ((semicolon || (brace && ctx->cur_starts)) &&
+	    look != YYSYMBOL_YYEOF && ctx->prev_loc.last_line &&
 	    loc->first_line > ctx->prev_loc.last_line &&
 	    ctx->src->text[ctx->prev_loc.first_off] != ';') {
 		struct xlb_loc at = ctx->prev_loc;
 
 		at.first_line = at.last_line;
 		at.first_column = at.last_column = at.last_column + 1;
-		xlb_error(ctx->diags, &at, "missing ';' at the end of the statement");
+		xlb_error(ctx->diags, &at, semicolon
+				  ? "missing ';' at the end of the statement"
+				  : "missing '}' at the end of the list");
 		return 0;
 	}
 

@@ -23,7 +23,25 @@ struct xlb_parse_ctx {
 	struct xlb_loc cur_loc;
 	char cur_text[64];
 	int in_braces; /* the scanner is between '{' and '}' */
+	/* Error recovery: after a syntax error the parser resumes at the
+	 * next ';' or at the next line that begins with a word that starts
+	 * a statement; the scanner marks that word with a SYNC token in
+	 * front of it, and gives the word itself next (pending). */
+	int recovering;
+	int sync_pending;	  /* give SYNC, then pending */
+	int pending;		  /* a token kind, or 0 */
+	struct xlb_loc pending_loc;
+	int cur_kind;		  /* the current token's kind, and whether */
+	int cur_starts;		  /* it begins a line and may begin a
+				   * statement, indented no further than the
+				   * statement it follows began */
+	unsigned int stmt_column; /* where the current statement began */
+	int stmt_next;		  /* the next token begins a statement */
 };
+
+/* lexer.l: after a syntax error at the current token, resume there if it
+ * begins a line and may begin a statement. */
+void xlb_resync_here(struct xlb_parse_ctx *ctx);
 
 /* parser.y: parse src into rs; 0 on success, -1 if errors were recorded. */
 int xlb_parse(const struct xlb_source *src, struct xlb_ruleset *rs,

@@ -48,22 +48,22 @@ static void print_json(const char *ifname, const struct xlb_attached *a,
 	unsigned int i, n = m->nrules;
 
 	printf("{\"interface\":");
-	json_string(stdout, ifname);
+	xlb_json_string(stdout, ifname);
 	printf(",\"program_id\":%u,\"mode\":\"%s\",\"reply_path_id\":%u,"
 	       "\"source\":",
 	       a->prog_id, xlb_mode_name(a->mode), reply_id);
-	json_string(stdout, m->source);
+	xlb_json_string(stdout, m->source);
 	printf(",\"rules\":[");
 	for (i = 0; i < n; i++) {
 		printf("%s{\"index\":%u,\"rule\":", i ? "," : "", i);
-		json_string(stdout, m->rules[i].text);
+		xlb_json_string(stdout, m->rules[i].text);
 		printf(",\"line\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 		       "}",
 		       m->rules[i].line, (uint64_t)c[i].packets,
 		       (uint64_t)c[i].bytes);
 	}
 	printf("],\"default\":{\"action\":");
-	json_string(stdout, m->default_action);
+	xlb_json_string(stdout, m->default_action);
 	printf(",\"line\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
 	       m->default_line, (uint64_t)c[XLB_CTR_DEFAULT(n)].packets,
 	       (uint64_t)c[XLB_CTR_DEFAULT(n)].bytes);

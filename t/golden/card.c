@@ -16,6 +16,9 @@ XLB_META("xlb-meta 1\n"
 	 "source rules/card.conf\n"
 	 "rules 2\n"
 	 "rule 3 udp port 9875 -> 9876,9877,9878\n"
+	 "backend 0 9876\n"
+	 "backend 0 9877\n"
+	 "backend 0 9878\n"
 	 "rule 3 drop src 1.1.1.1\n"
 	 "default 0 pass\n");
 

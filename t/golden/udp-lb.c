@@ -16,6 +16,9 @@ XLB_META("xlb-meta 1\n"
 	 "source rules/udp-lb.conf\n"
 	 "rules 1\n"
 	 "rule 5 udp port 9875 -> 9876, 9877, 9878\n"
+	 "backend 0 9876\n"
+	 "backend 0 9877\n"
+	 "backend 0 9878\n"
 	 "default 0 pass\n");
 
 /* Rules 0 to 0: XLB_HIT(slot, action) for the first that

@@ -25,6 +25,10 @@
  *   source PATH                  the rules file as given to xlbc
  *   rules N
  *   rule LINE TEXT               N times, in counter-slot order
+ *   backend SLOT TEXT            a backend of the rewrite rule in counter
+ *                                slot SLOT, after its rule line, in the
+ *                                rule's order; TEXT is canonical: 9876,
+ *                                10.0.0.2, 10.0.0.2:8080, [2001:db8::2]:80
  *   default LINE ACTION          LINE is 0 when the default is implicit
  * Readers ignore lines whose first word they do not know.
  */

@@ -60,6 +60,8 @@ static void put_rule_comment(struct strbuf *out, const struct xlb_ruleset *rs,
 static void put_meta(struct strbuf *out, const struct xlb_ruleset *rs)
 {
 	const struct xlb_rule *r;
+	char name[80];
+	size_t slot = 0, i;
 
 	strbuf_puts(out, "/* What xlb-load, xlb-stats and xlb-replay read: the "
 			 "label of each counter. */\n");
@@ -74,6 +76,12 @@ static void put_meta(struct strbuf *out, const struct xlb_ruleset *rs)
 		strbuf_printf(out, "\t \"rule %u ", r->loc.first_line);
 		put_meta_string(out, r->text);
 		strbuf_puts(out, "\\n\"\n");
+		for (i = 0; i < r->nbackends; i++) {
+			xlb_backend_format(&r->backends[i], name, sizeof(name));
+			strbuf_printf(out, "\t \"backend %zu %s\\n\"\n", slot,
+				      name);
+		}
+		slot++;
 	}
 	strbuf_printf(out, "\t \"default %u %s\\n\"\n",
 		      rs->def_set ? rs->def_loc.first_line : 0,

@@ -31,12 +31,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <pcap/dlt.h>
-#include <pcap/pcap.h>
 
-#include "outfile.h"
+#include "flow.h"
+#include "pcapout.h"
 #include "sim.h"
+#include "report.h"
 #include "xlbc.h"
 
 /* --- byte order ----------------------------------------------------------- */
@@ -560,6 +560,7 @@ struct sim_rule {
 	uint64_t wlen;	  /* W, the length of the weighted list */
 	uint64_t cursor;  /* round-robin: the next position in the list */
 	uint16_t *maglev; /* maglev: the table */
+	size_t chosen;	  /* the backend the last rewrite took */
 	/* the reply path (xlb-rules(5), "THE REPLY PATH") */
 	bool reply;	 /* the rule takes part */
 	uint8_t vip[16]; /* what replies' source address becomes */
@@ -894,7 +895,7 @@ static uint32_t flow_hash(const struct xlb_sim_pkt *p, bool src_only)
 }
 
 /* The index of the backend a rewrite takes. */
-static size_t choose_backend(struct sim_rule *sr, const struct xlb_sim_pkt *p)
+static size_t pick_backend(struct sim_rule *sr, const struct xlb_sim_pkt *p)
 {
 	size_t n = sr->r->nbackends, i;
 
@@ -921,6 +922,13 @@ static size_t choose_backend(struct sim_rule *sr, const struct xlb_sim_pkt *p)
 		sr->cursor = (sr->cursor + 1) % sr->wlen;
 		return i;
 	}
+}
+
+/* pick_backend(), and the choice kept for the frame's result */
+static size_t choose_backend(struct sim_rule *sr, const struct xlb_sim_pkt *p)
+{
+	sr->chosen = pick_backend(sr, p);
+	return sr->chosen;
 }
 
 /* --- the rewrite ---------------------------------------------------------- */
@@ -1080,7 +1088,14 @@ static void run_prog(struct xlb_sim *sim, sim_prog *prog, uint8_t *frame,
 void xlb_sim_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
 		   struct xlb_sim_result *res)
 {
+	const struct sim_rule *sr;
+
 	run_prog(sim, decide, frame, len, res);
+	if (res->by != XLB_SIM_BY_RULE || res->slot >= sim->nrules)
+		return;
+	sr = &sim->rules[res->slot];
+	if (sr->r->verdict == XLB_VERDICT_REWRITE)
+		res->backend = &sr->r->backends[sr->chosen];
 }
 
 /* --- the reply path -------------------------------------------------------- */
@@ -1325,54 +1340,79 @@ static bool skb_refused(const uint8_t *f, size_t len, size_t max)
 	       (type == ETHERTYPE_IPV6 && len < ETH_HDR_LEN + IPV6_HDR_LEN);
 }
 
-/* A JSON string, escaped as xlb-replay escapes it. */
-static void json_str(FILE *out, const char *s)
+/* Whether backends a and b send the packet p to the same address and
+ * port. */
+static bool same_target(const struct xlb_backend *a,
+			const struct xlb_backend *b,
+			const struct xlb_sim_pkt *p)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	const uint8_t *aa = a->addr ? a->a.addr : p->daddr;
+	const uint8_t *ba = b->addr ? b->a.addr : p->daddr;
 
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
+	return !memcmp(aa, ba, p->family == XLB_FAM_IP6 ? 16 : 4) &&
+	       (a->has_port ? a->port : p->dport) ==
+		       (b->has_port ? b->port : p->dport);
 }
 
-static void report_skipped(FILE *out, unsigned long n, const char *reason)
+/* The backend xlb-replay names for a rewrite of the frame f (as it came
+ * in) to chosen: chosen, or the first of the rule's backends that sends
+ * the packet where chosen does, since xlb-replay finds the backend from
+ * the frame the program left. */
+static const struct xlb_backend *backend_named(const struct xlb_rule *r,
+					       const struct xlb_backend *chosen,
+					       const uint8_t *f, size_t len)
 {
-	fprintf(out, "{\"packet\":%lu,\"action\":\"skipped\",\"reason\":", n);
-	json_str(out, reason);
-	fputs("}\n", out);
+	struct xlb_sim_pkt p;
+	size_t i;
+
+	xlb_sim_parse(f, len, &p);
+	for (i = 0; i < r->nbackends && &r->backends[i] != chosen; i++)
+		if (same_target(&r->backends[i], chosen, &p))
+			return &r->backends[i];
+	return chosen;
+}
+
+static void report_skipped(FILE *out, unsigned long n, const char *reason,
+			   const struct xlb_flow *flow)
+{
+	struct xlb_report v = { .packet = n,
+				.action = "skipped",
+				.reason = reason,
+				.rewritten = -1,
+				.flow = flow };
+
+	xlb_report_json(out, &v);
 }
 
 /* xlb-replay names the slot whose counter moved since its last report: the
  * lowest of them, when frames that failed after running (ENOSPC) moved
- * others in between. */
+ * others in between; and the backend only when no such frame did. */
 static void report(const struct xlb_sim *sim, FILE *out, unsigned long n,
-		   enum xlb_sim_action action, unsigned int slot)
+		   const struct xlb_sim_result *res, unsigned int slot,
+		   const char *backend, const struct xlb_flow *flow)
 {
 	const struct xlb_ruleset *rs = sim->rs;
+	struct xlb_report v = { .packet = n,
+				.backend = backend,
+				.rewritten = res->rewritten,
+				.flow = flow };
+	char text[32];
 
-	fprintf(out, "{\"packet\":%lu,\"action\":\"%s\",\"by\":", n,
-		action == XLB_SIM_DROP ? "drop" : "pass");
+	v.action = res->action == XLB_SIM_DROP ? "drop" : "pass";
 	if (slot < sim->nrules) {
-		fputs("\"rule\",\"rule\":", out);
-		json_str(out, sim->rules[slot].label);
-		fprintf(out, ",\"line\":%u}\n",
-			sim->rules[slot].r->loc.first_line);
+		v.by = "rule";
+		v.rule = sim->rules[slot].label;
+		v.line = sim->rules[slot].r->loc.first_line;
 	} else if (slot == sim->nrules) {
-		fprintf(out,
-			"\"default\",\"rule\":\"default %s\",\"line\":%u}\n",
-			rs->def == XLB_VERDICT_DROP ? "drop" : "pass",
-			rs->def_set ? rs->def_loc.first_line : 0);
+		snprintf(text, sizeof(text), "default %s",
+			 rs->def == XLB_VERDICT_DROP ? "drop" : "pass");
+		v.by = "default";
+		v.rule = text;
+		v.line = rs->def_set ? rs->def_loc.first_line : 0;
 	} else {
-		fprintf(out, "\"%s\"}\n",
-			slot == sim->nrules + 1 ? "non-ip" : "malformed");
+		v.by = slot == sim->nrules + 1 ? "non-ip" : "malformed";
 	}
+	xlb_report_json(out, &v);
 }
 
 static void warn(const char *fmt, ...) XLB_PRINTF(1, 2);
@@ -1387,56 +1427,25 @@ static void warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Open the output capture as xlb-replay does: libpcap's dumper on a file
- * that appears whole or not at all. */
-static pcap_dumper_t *open_dump(const char *wpath, pcap_t **dead,
-				struct xlb_outfile *of)
-{
-	pcap_dumper_t *dump;
-	FILE *fp;
-	int rc;
-
-	*dead = pcap_open_dead(DLT_EN10MB, REPLAY_MAX_FRAME);
-	if (!*dead) {
-		warn("out of memory");
-		return NULL;
-	}
-	rc = xlb_outfile_open(of, wpath);
-	if (rc) {
-		warn("cannot write '%s': %s", wpath, strerror(-rc));
-		return NULL;
-	}
-	fp = fdopen(of->fd, "wb");
-	dump = fp ? pcap_dump_fopen(*dead, fp) : NULL;
-	if (!dump) {
-		warn("cannot write '%s': %s", wpath,
-		     fp ? pcap_geterr(*dead) : strerror(errno));
-		if (fp) {
-			fclose(fp);
-			of->fd = -1;
-		}
-		xlb_outfile_abort(of);
-		return NULL;
-	}
-	of->fd = -1; /* the dumper owns the descriptor now */
-	return dump;
-}
-
 /* What xlb-replay -r prints of a frame the reply path ran. */
-static void report_reply(FILE *out, unsigned long n, bool rewritten)
+static void report_reply(FILE *out, unsigned long n, bool rewritten,
+			 const struct xlb_flow *flow)
 {
-	fprintf(out, "{\"packet\":%lu,\"action\":\"ok\",\"rewritten\":%s}\n", n,
-		rewritten ? "true" : "false");
+	struct xlb_report v = { .packet = n,
+				.action = "ok",
+				.rewritten = rewritten,
+				.flow = flow };
+
+	xlb_report_json(out, &v);
 }
 
 int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
 		   bool reply, FILE *out)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
+	char errbuf[PCAP_ERRBUF_SIZE], why[256];
 	size_t linear, max_run;
-	struct xlb_outfile of = { .fd = -1 };
-	pcap_t *pin, *dead = NULL;
-	pcap_dumper_t *dump = NULL;
+	struct xlb_pcapout po = { .dump = NULL };
+	pcap_t *pin;
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	uint8_t *frame = NULL;
@@ -1451,45 +1460,48 @@ int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
 		return -1;
 	}
 	if (pcap_datalink(pin) != DLT_EN10MB) {
-		warn("'%s' has link type %s; xlb-replay needs Ethernet (EN10MB) "
-		     "captures, as XDP sees them",
+		warn("'%s' has link type %s; xlbc --simulate, as xlb-replay, "
+		     "needs Ethernet (EN10MB) captures, as XDP sees them",
 		     in, pcap_datalink_val_to_name(pcap_datalink(pin)));
 		goto out;
 	}
-	if (wpath) {
-		dump = open_dump(wpath, &dead, &of);
-		if (!dump)
-			goto out;
+	if (wpath &&
+	    xlb_pcapout_open(&po, wpath, REPLAY_MAX_FRAME, why, sizeof(why))) {
+		warn("%s", why);
+		goto out;
 	}
 	frame = xmalloc(REPLAY_MAX_FRAME > max_run ? REPLAY_MAX_FRAME
 						   : max_run);
 
 	while ((rc = pcap_next_ex(pin, &hdr, &data)) == 1) {
+		const struct xlb_backend *b = NULL;
 		struct xlb_sim_result res;
+		struct xlb_flow flow;
 		unsigned int slot;
+		char name[80];
 
 		n++;
+		xlb_flow_describe(data, hdr->caplen, &flow);
 		if (hdr->caplen < ETH_HDR_LEN) {
 			report_skipped(out, n,
-				       "frame shorter than an Ethernet header");
+				       "frame shorter than an Ethernet header",
+				       &flow);
 			continue;
 		}
 		if (reply ? skb_refused(data, hdr->caplen, max_run)
 			  : hdr->caplen > max_run) {
-			char why[128];
-
 			snprintf(why, sizeof(why),
 				 "the kernel would not run it: %s",
 				 strerror(reply ? EINVAL : ENOMEM));
-			report_skipped(out, n, why);
+			report_skipped(out, n, why, &flow);
 			continue;
 		}
 		memcpy(frame, data, hdr->caplen);
 		if (reply) {
 			xlb_sim_reply_frame(sim, frame, hdr->caplen, &res);
-			report_reply(out, n, res.rewritten);
-			if (dump)
-				pcap_dump((u_char *)dump, hdr, frame);
+			report_reply(out, n, res.rewritten, &flow);
+			if (po.dump)
+				xlb_pcapout_write(&po, hdr, frame);
 			continue;
 		}
 		xlb_sim_frame(sim, frame,
@@ -1497,43 +1509,36 @@ int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
 			      &res);
 		slot = res.slot < pending ? res.slot : pending;
 		if (hdr->caplen > REPLAY_MAX_FRAME) {
-			char why[128];
-
 			snprintf(why, sizeof(why),
 				 "the kernel would not run it: %s",
 				 strerror(ENOSPC));
-			report_skipped(out, n, why);
+			report_skipped(out, n, why, &flow);
 			pending = slot;
 			continue;
 		}
+		if (res.backend && pending == UINT32_MAX) {
+			b = backend_named(res.rule, res.backend, data,
+					  hdr->caplen < linear ? hdr->caplen
+							       : linear);
+			xlb_sim_backend_name(b, name, sizeof(name));
+		}
 		pending = UINT32_MAX;
-		report(sim, out, n, res.action, slot);
-		if (dump && res.action != XLB_SIM_DROP)
-			pcap_dump((u_char *)dump, hdr, frame);
+		report(sim, out, n, &res, slot, b ? name : NULL, &flow);
+		if (po.dump && res.action != XLB_SIM_DROP)
+			xlb_pcapout_write(&po, hdr, frame);
 	}
 	if (rc == -1) {
 		warn("error reading '%s' after packet %lu: %s", in, n,
 		     pcap_geterr(pin));
 		goto out;
 	}
-	if (dump) {
-		rc = pcap_dump_flush(dump);
-		pcap_dump_close(dump);
-		dump = NULL;
-		rc = rc ? -EIO : xlb_outfile_commit(&of);
-		if (rc) {
-			warn("cannot write '%s': %s", wpath, strerror(-rc));
-			goto out;
-		}
+	if (po.dump && xlb_pcapout_commit(&po, why, sizeof(why))) {
+		warn("%s", why);
+		goto out;
 	}
 	err = 0;
 out:
-	if (dump)
-		pcap_dump_close(dump);
-	if (of.path)
-		xlb_outfile_abort(&of);
-	if (dead)
-		pcap_close(dead);
+	xlb_pcapout_abort(&po);
 	pcap_close(pin);
 	free(frame);
 	return err;

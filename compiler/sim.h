@@ -48,6 +48,7 @@ struct xlb_sim_result {
 				      * nrules + 0/1/2 (default, non-ip,
 				      * malformed) */
 	bool rewritten;		     /* the frame's bytes were changed */
+	const struct xlb_backend *backend; /* a rewrite: the backend taken */
 };
 
 struct xlb_sim;
@@ -73,14 +74,14 @@ void xlb_sim_reply_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
 bool xlb_sim_has_reply(const struct xlb_sim *sim);
 
 /* What `xlb-replay -j [-r] [-w wpath] OBJECT in` prints, printed to out,
- * and with wpath (may be NULL) the capture it writes; reply: the reply
- * path's run (-r).  0, or -1 after saying why on stderr (nothing is left
- * at wpath then). */
+ * and with wpath (may be NULL; "-" for standard output, then out should
+ * not be stdout) the capture it writes; reply: the reply path's run (-r).
+ * 0, or -1 after saying why on stderr (nothing is left at wpath then). */
 int xlb_sim_replay(struct xlb_sim *sim, const char *in, const char *wpath,
 		   bool reply, FILE *out);
 
 /* `xlbc --simulate in RULES [--reply] [-w wpath]`: read, check, replay,
- * with the verdicts to out (stdout for xlbc).  Returns the exit status
+ * with the verdicts to out (stdout for xlbc, stderr with -w -).  Returns the exit status
  * (0, or 1 after diagnostics or a message on stderr). */
 int xlb_simulate(const char *rules, const char *in, const char *wpath,
 		 bool reply, FILE *out);

@@ -24,7 +24,8 @@ static void usage(FILE *out)
 	      "      --reply         with --simulate: run the reply path instead,\n"
 	      "                      as 'xlb-replay -j -r' does\n"
 	      "  -w, --write FILE    with --simulate: write the packets passed, as\n"
-	      "                      'xlb-replay -w' does\n"
+	      "                      'xlb-replay -w' does; '-' for stdout, the\n"
+	      "                      verdicts then go to stderr\n"
 	      "      --print         print the rules in canonical text form to\n"
 	      "                      stdout; write nothing else\n"
 	      "  -v, --verbose       show the clang command line\n"
@@ -125,8 +126,10 @@ int main(int argc, char **argv)
 			      stderr);
 			return 2;
 		}
+		/* -w - takes standard output, as tcpdump -w - does */
 		return xlb_simulate(o.input, sim_in, sim_out, sim_reply,
-				    stdout);
+				    sim_out && !strcmp(sim_out, "-") ? stderr
+								     : stdout);
 	}
 	if (!o.output && !o.emit_c && !o.check_only && !o.print) {
 		fputs("xlbc: nothing to do: give -o FILE, -S FILE, --check or "

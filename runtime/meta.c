@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* meta.c - reading the metadata that xlbc writes into every object. */
+#include <arpa/inet.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +31,14 @@ void xlb_meta_free(struct xlb_meta *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < m->nrules; i++)
+	for (i = 0; i < m->nrules; i++) {
+		unsigned int b;
+
+		for (b = 0; b < m->rules[i].nbackends; b++)
+			free(m->rules[i].backends[b].text);
+		free(m->rules[i].backends);
 		free(m->rules[i].text);
+	}
 	free(m->rules);
 	free(m->compiler);
 	free(m->source);
@@ -79,6 +86,80 @@ static int policy_line(const char *s, size_t len, unsigned int *line,
 	if (*action)
 		return -1;
 	return number_then_text(s, len, line, action);
+}
+
+/* A backend's canonical text: PORT, ADDR4, ADDR4:PORT, [ADDR6] or
+ * [ADDR6]:PORT.  0, or -1 when it is none of them. */
+static int backend_parse(char *text, struct xlb_meta_backend *b)
+{
+	char addr[INET6_ADDRSTRLEN + 2], *end, *port = NULL;
+	size_t n = strlen(text);
+	unsigned long v;
+
+	b->text = text;
+	if (n >= sizeof(addr))
+		return -1;
+	memcpy(addr, text, n + 1);
+	if (addr[0] == '[') {
+		end = strchr(addr, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			return -1;
+		*end = '\0';
+		port = end[1] ? end + 2 : NULL;
+		if (inet_pton(AF_INET6, addr + 1, b->addr) != 1)
+			return -1;
+		b->family = 6;
+	} else if (strchr(addr, '.')) {
+		port = strchr(addr, ':');
+		if (port)
+			*port++ = '\0';
+		if (inet_pton(AF_INET, addr, b->addr) != 1)
+			return -1;
+		b->family = 4;
+	} else {
+		port = addr;
+	}
+	if (!port)
+		return 0;
+	if (*port < '1' || *port > '9')
+		return -1;
+	v = strtoul(port, &end, 10);
+	if (*end || v > 65535)
+		return -1;
+	b->has_port = 1;
+	b->port = (unsigned short)v;
+	return 0;
+}
+
+/* "SLOT TEXT": a backend of the rule in SLOT, one of those read so far. */
+static int backend_line(struct xlb_meta *m, const char *s, size_t len)
+{
+	struct xlb_meta_backend *b;
+	struct xlb_meta_rule *r;
+	unsigned int slot;
+	char *text;
+
+	if (number_then_text(s, len, &slot, &text) < 0)
+		return -1;
+	if (slot >= m->nrules) {
+		free(text);
+		return -1;
+	}
+	r = &m->rules[slot];
+	b = realloc(r->backends, (r->nbackends + 1) * sizeof(*b));
+	if (!b) {
+		free(text);
+		return -1;
+	}
+	r->backends = b;
+	b += r->nbackends;
+	memset(b, 0, sizeof(*b));
+	if (backend_parse(text, b) < 0) {
+		free(text);
+		return -1;
+	}
+	r->nbackends++;
+	return 0;
 }
 
 int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
@@ -134,6 +215,7 @@ int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
 					goto nomem;
 				m->rules = r;
 			}
+			memset(&m->rules[m->nrules], 0, sizeof(*m->rules));
 			if (number_then_text(rest, rest_len,
 					     &m->rules[m->nrules].line,
 					     &m->rules[m->nrules].text) < 0) {
@@ -141,6 +223,11 @@ int xlb_meta_parse(const char *blob, size_t len, struct xlb_meta *m,
 				goto bad;
 			}
 			m->nrules++;
+		} else if (word_is(p, n, "backend", &rest, &rest_len)) {
+			if (backend_line(m, rest, rest_len) < 0) {
+				*why = "a malformed backend line";
+				goto bad;
+			}
 		} else if (word_is(p, n, "default", &rest, &rest_len)) {
 			if (policy_line(rest, rest_len, &m->default_line,
 					&m->default_action) < 0) {

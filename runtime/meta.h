@@ -9,9 +9,20 @@
 
 struct bpf_object;
 
+/* A backend of a rewrite rule: where it sends a packet. */
+struct xlb_meta_backend {
+	char *text; /* canonical: 9876, 10.0.0.2:8080, [2001:db8::2] */
+	int family; /* 4 or 6 with an address, else 0 */
+	unsigned char addr[16];
+	int has_port;
+	unsigned short port;
+};
+
 struct xlb_meta_rule {
 	unsigned int line;
 	char *text;
+	unsigned int nbackends; /* a rewrite rule's, from "backend" lines */
+	struct xlb_meta_backend *backends;
 };
 
 struct xlb_meta {

@@ -450,7 +450,7 @@ static void print_iface_json(const struct xlb_iface *f, unsigned int probs,
 	char buf[512];
 
 	printf("%s{\"interface\":", comma ? "," : "");
-	json_string(stdout, f->name);
+	xlb_json_string(stdout, f->name);
 	printf(",\"ifindex\":%d,\"xlb\":%s,\"program_id\":%u,\"mode\":\"%s\","
 	       "\"attach\":\"%s\",\"link_id\":%u,\"source\":",
 	       f->ifindex, has_xlb_xdp(f) ? "true" : "false", a->prog_id,
@@ -458,7 +458,7 @@ static void print_iface_json(const struct xlb_iface *f, unsigned int probs,
 	       !a->prog_id ? "none" : a->link_id ? "link" : "netlink",
 	       a->link_id);
 	if (has_xlb_xdp(f))
-		json_string(stdout, a->meta.source);
+		xlb_json_string(stdout, a->meta.source);
 	else
 		printf("null");
 	printf(",\"rules\":%u,\"reply_path\":{\"kind\":\"%s\",\"program_id\":%u,"
@@ -467,7 +467,7 @@ static void print_iface_json(const struct xlb_iface *f, unsigned int probs,
 	       xlb_reply_kind_name(f->reply.kind), f->reply.prog_id,
 	       f->reply.link_id);
 	if (f->pins.present)
-		json_string(stdout, f->pin_dir);
+		xlb_json_string(stdout, f->pin_dir);
 	else
 		printf("null");
 	printf(",\"problems\":[");
@@ -477,7 +477,7 @@ static void print_iface_json(const struct xlb_iface *f, unsigned int probs,
 		explain(f, bit, buf, sizeof(buf));
 		printf("%s{\"problem\":\"%s\",\"text\":", probs & (bit - 1) ? "," : "",
 		       problem_names[i]);
-		json_string(stdout, buf);
+		xlb_json_string(stdout, buf);
 		printf("}");
 	}
 	printf("]}");
@@ -564,9 +564,9 @@ static void status_orphan(struct pindir *d, void *ctx)
 		return;
 	if (c->json) {
 		printf("%s{\"path\":", c->n ? "," : "");
-		json_string(stdout, d->path);
+		xlb_json_string(stdout, d->path);
 		printf(",\"state\":\"%s\",\"why\":", verdict_name(d->verdict));
-		json_string(stdout, d->why);
+		xlb_json_string(stdout, d->why);
 		printf(",\"xdp_link_id\":%u,\"tcx_link_id\":%u,\"program_id\":%u}",
 		       d->pins.xdp_link.id, d->pins.tcx_link.id,
 		       d->pins.prog_id ? d->pins.prog_id : d->pins.xdp_link.prog_id);

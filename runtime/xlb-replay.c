@@ -31,16 +31,14 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-/* libpcap's cut-down bpf.h clashes with the kernel's <linux/bpf.h> */
-#define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <pcap/dlt.h>
-#include <pcap/pcap.h>
 
 #include "config.h"
-#include "json.h"
+#include "flow.h"
 #include "log.h"
 #include "meta.h"
-#include "outfile.h"
+#include "pcapout.h"
+#include "report.h"
 #include "xdp.h"
 
 /* Larger than any frame the kernel will test-run without multi-buffer. */
@@ -57,6 +55,7 @@ struct replay {
 	const char *input;
 	const char *output;
 	int json;
+	FILE *out; /* the report: stdout, or stderr when -w - takes stdout */
 	int reply; /* run xlb_tc, the reply path */
 	struct xlb_meta meta;
 	int prog_fd;
@@ -111,7 +110,8 @@ static void usage(FILE *out)
 	      "  -r, --reply         run the reply path (TC egress) instead, and\n"
 	      "                      say whether it rewrote each packet\n"
 	      "  -w, --write FILE    write every packet the program neither dropped\n"
-	      "                      nor aborted, as the program left it\n"
+	      "                      nor aborted, as the program left it; '-' for\n"
+	      "                      stdout, the report then goes to stderr\n"
 	      "  -v, --verbose       more detail\n"
 	      "  -h, --help          show this help and exit\n"
 	      "  -V, --version       show the version and exit\n"
@@ -184,20 +184,24 @@ static int load(struct replay *r, struct bpf_object **objp)
 	return err;
 }
 
-/* The slot that counted the last run, or -1. */
-static int deciding_slot(struct replay *r)
+/* The slot that counted the last run, or -1; *runs: how many runs the
+ * counters counted since the last call (more than one when a run failed
+ * after the program had counted it). */
+static int deciding_slot(struct replay *r, unsigned long *runs)
 {
 	struct xlb_counter *t;
 	unsigned int i;
 	int slot = -1;
 
+	*runs = 0;
 	if (xlb_read_counters(r->stats_fd, r->nslots, r->after))
 		return -1;
 	for (i = 0; i < r->nslots; i++) {
-		if (r->after[i].packets != r->before[i].packets) {
+		if (r->after[i].packets == r->before[i].packets)
+			continue;
+		if (slot < 0)
 			slot = (int)i;
-			break;
-		}
+		*runs += r->after[i].packets - r->before[i].packets;
 	}
 	t = r->before;
 	r->before = r->after;
@@ -205,69 +209,128 @@ static int deciding_slot(struct replay *r)
 	return slot;
 }
 
-static void report(const struct replay *r, unsigned long n, const char *action,
-		   int slot, int modified)
+static int same_addr(const struct xlb_flow *fl, const unsigned char *a,
+		     const unsigned char *b)
+{
+	return !memcmp(a, b, fl->family == 6 ? 16 : 4);
+}
+
+/*
+ * The backend the program sent a frame to, found from what it did: the
+ * first of the deciding rule's backends whose address and port, put into
+ * the frame as it came in, give the destination of the frame as it left.
+ * Backends that would send the frame to the same place cannot be told
+ * apart, and xlbc --simulate names the first of them too.  NULL when the
+ * rule has no backends or none fits.
+ */
+static const char *backend_taken(const struct xlb_meta_rule *rule,
+				 const struct xlb_flow *in,
+				 const struct xlb_flow *out)
+{
+	unsigned int i;
+
+	if (!in->has_ports || !out->has_ports || in->family != out->family)
+		return NULL;
+	for (i = 0; i < rule->nbackends; i++) {
+		const struct xlb_meta_backend *b = &rule->backends[i];
+
+		if (b->family && b->family != in->family)
+			continue;
+		if (!same_addr(out, b->family ? b->addr : in->dst, out->dst))
+			continue;
+		if ((b->has_port ? b->port : in->dport) == out->dport)
+			return b->text;
+	}
+	return NULL;
+}
+
+/* What one run of the XDP program found out about a frame. */
+struct finding {
+	const char *action;
+	int slot;		     /* the counter that moved, or -1 */
+	const char *backend;	     /* NULL: none */
+	int modified;		     /* the frame left changed */
+	const struct xlb_flow *flow; /* the frame as it came in */
+};
+
+static void report(const struct replay *r, unsigned long n,
+		   const struct finding *f)
 {
 	const struct xlb_meta *m = &r->meta;
-	const char *kind = slot < 0 ? "unknown"
-				    : xlb_meta_slot_kind(m, (unsigned int)slot);
+	const char *kind =
+		f->slot < 0 ? "unknown"
+			    : xlb_meta_slot_kind(m, (unsigned int)f->slot);
+	struct xlb_report v = { .packet = n,
+				.action = f->action,
+				.backend = f->backend,
+				.rewritten = f->modified,
+				.flow = f->flow };
+	char text[64];
 
 	if (r->json) {
-		printf("{\"packet\":%lu,\"action\":\"%s\",\"by\":", n, action);
+		v.by = kind ? kind : "rule";
 		if (!kind) {
-			printf("\"rule\",\"rule\":");
-			json_string(stdout, m->rules[slot].text);
-			printf(",\"line\":%u}\n", m->rules[slot].line);
+			v.rule = m->rules[f->slot].text;
+			v.line = m->rules[f->slot].line;
 		} else if (!strcmp(kind, "default")) {
-			char text[64];
-
 			snprintf(text, sizeof(text), "default %s",
 				 m->default_action);
-			printf("\"default\",\"rule\":");
-			json_string(stdout, text);
-			printf(",\"line\":%u}\n", m->default_line);
-		} else {
-			printf("\"%s\"}\n", kind);
+			v.rule = text;
+			v.line = m->default_line;
 		}
+		xlb_report_json(r->out, &v);
 		return;
 	}
-	printf("%6lu  %-8s ", n, action);
+	fprintf(r->out, "%6lu  %-8s ", n, f->action);
 	if (!kind)
-		printf("%s:%u: %s", m->source ? m->source : "?",
-		       m->rules[slot].line, m->rules[slot].text);
+		fprintf(r->out, "%s:%u: %s", m->source ? m->source : "?",
+			m->rules[f->slot].line, m->rules[f->slot].text);
 	else if (!strcmp(kind, "default"))
-		printf("default %s", m->default_action);
+		fprintf(r->out, "default %s", m->default_action);
 	else if (!strcmp(kind, "non-ip"))
-		printf("non-ip (neither IPv4 nor IPv6)");
+		fprintf(r->out, "non-ip (neither IPv4 nor IPv6)");
 	else if (!strcmp(kind, "malformed"))
-		printf("malformed (a header could not be read)");
+		fprintf(r->out, "malformed (a header could not be read)");
 	else
-		printf("(no counter moved)");
-	printf("%s\n", modified ? "  [rewritten]" : "");
+		fprintf(r->out, "(no counter moved)");
+	if (f->backend)
+		fprintf(r->out, "  [%sbackend %s]",
+			f->modified ? "rewritten, " : "", f->backend);
+	else if (f->modified)
+		fprintf(r->out, "  [rewritten]");
+	fputc('\n', r->out);
 }
 
 static void report_skipped(const struct replay *r, unsigned long n,
-			   const char *reason)
+			   const char *reason, const struct xlb_flow *flow)
 {
-	if (r->json) {
-		printf("{\"packet\":%lu,\"action\":\"skipped\",\"reason\":", n);
-		json_string(stdout, reason);
-		printf("}\n");
-	} else {
-		printf("%6lu  %-8s %s\n", n, "skipped", reason);
-	}
+	struct xlb_report v = { .packet = n,
+				.action = "skipped",
+				.reason = reason,
+				.rewritten = -1,
+				.flow = flow };
+
+	if (r->json)
+		xlb_report_json(r->out, &v);
+	else
+		fprintf(r->out, "%6lu  %-8s %s\n", n, "skipped", reason);
 }
 
 /* --reply: the reply path counts nothing, so only what it did is known. */
 static void report_reply(const struct replay *r, unsigned long n,
-			 const char *action, int modified)
+			 const char *action, int modified,
+			 const struct xlb_flow *flow)
 {
+	struct xlb_report v = { .packet = n,
+				.action = action,
+				.rewritten = modified,
+				.flow = flow };
+
 	if (r->json)
-		printf("{\"packet\":%lu,\"action\":\"%s\",\"rewritten\":%s}\n",
-		       n, action, modified ? "true" : "false");
+		xlb_report_json(r->out, &v);
 	else
-		printf("%6lu  %-8s %s\n", n, action,
-		       modified ? "rewritten" : "unchanged");
+		fprintf(r->out, "%6lu  %-8s %s\n", n, action,
+			modified ? "rewritten" : "unchanged");
 }
 
 /* Run the program once on a frame; 0, or -errno when the kernel refused. */
@@ -287,12 +350,11 @@ static int run_once(const struct replay *r, const u_char *data, __u32 len,
 
 static int replay(struct replay *r)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
-	pcap_t *in = NULL, *dead = NULL;
-	pcap_dumper_t *dump = NULL;
+	char errbuf[PCAP_ERRBUF_SIZE], why[256];
+	pcap_t *in = NULL;
+	struct xlb_pcapout po = { .dump = NULL };
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
-	struct xlb_outfile of = { .fd = -1 };
 	unsigned char *out = NULL;
 	unsigned long n = 0;
 	int rc, err = -1;
@@ -308,34 +370,10 @@ static int replay(struct replay *r)
 			r->input, pcap_datalink_val_to_name(pcap_datalink(in)));
 		goto out;
 	}
-	if (r->output) {
-		FILE *fp;
-
-		dead = pcap_open_dead(DLT_EN10MB, MAX_FRAME);
-		if (!dead) {
-			pr_warn("out of memory\n");
-			goto out;
-		}
-		rc = xlb_outfile_open(&of, r->output);
-		if (rc) {
-			pr_warn("cannot write '%s': %s\n", r->output,
-				strerror(-rc));
-			goto out;
-		}
-		fp = fdopen(of.fd, "wb");
-		dump = fp ? pcap_dump_fopen(dead, fp) : NULL;
-		if (!dump) {
-			pr_warn("cannot write '%s': %s\n", r->output,
-				fp ? pcap_geterr(dead) : strerror(errno));
-			if (fp) {
-				fclose(fp);
-				of.fd = -1;
-			}
-			xlb_outfile_abort(&of);
-			goto out;
-		}
-		/* the dumper owns the descriptor now */
-		of.fd = -1;
+	if (r->output &&
+	    xlb_pcapout_open(&po, r->output, MAX_FRAME, why, sizeof(why))) {
+		pr_warn("%s\n", why);
+		goto out;
 	}
 	out = malloc(MAX_FRAME);
 	if (!out) {
@@ -344,52 +382,62 @@ static int replay(struct replay *r)
 	}
 
 	while ((rc = pcap_next_ex(in, &hdr, &data)) == 1) {
-		const char *action;
+		struct xlb_flow flow, left;
+		struct finding f = { .flow = &flow };
 		__u32 out_len = 0, retval = 0;
-		int slot, modified, kept, refused;
+		unsigned long runs;
+		int kept, refused;
 
 		n++;
+		xlb_flow_describe(data, hdr->caplen, &flow);
 		if (hdr->caplen < ETH_HLEN) {
 			report_skipped(r, n,
-				       "frame shorter than an Ethernet header");
+				       "frame shorter than an Ethernet header",
+				       &flow);
 			r->counts[COUNT_SKIPPED]++;
 			continue;
 		}
 		refused =
 			run_once(r, data, hdr->caplen, out, &out_len, &retval);
 		if (refused) {
-			char why[128];
-
 			snprintf(why, sizeof(why),
 				 "the kernel would not run it: %s",
 				 strerror(-refused));
-			report_skipped(r, n, why);
+			report_skipped(r, n, why, &flow);
 			r->counts[COUNT_SKIPPED]++;
 			continue;
 		}
-		modified = out_len != hdr->caplen ||
-			   memcmp(out, data, hdr->caplen) != 0;
+		f.modified = out_len != hdr->caplen ||
+			     memcmp(out, data, hdr->caplen) != 0;
 		if (r->reply) {
-			action = tc_action_name((int)retval);
+			f.action = tc_action_name((int)retval);
 			r->counts[retval == TC_ACT_OK ? XDP_PASS
 						      : COUNT_OTHER]++;
-			r->rewritten += modified;
-			report_reply(r, n, action, modified);
+			r->rewritten += f.modified;
+			report_reply(r, n, f.action, f.modified, &flow);
 			kept = retval != (__u32)TC_ACT_SHOT;
 		} else {
-			action = action_name(retval);
+			f.action = action_name(retval);
 			r->counts[retval <= XDP_REDIRECT ? retval
 							 : COUNT_OTHER]++;
-			slot = deciding_slot(r);
-			report(r, n, action, slot, modified);
+			f.slot = deciding_slot(r, &runs);
 			kept = retval != XDP_DROP && retval != XDP_ABORTED;
+			/* only when this run alone moved the counters is the
+			 * rule known to have been this frame's */
+			if (kept && runs == 1 && f.slot >= 0 &&
+			    (unsigned int)f.slot < r->meta.nrules) {
+				xlb_flow_describe(out, out_len, &left);
+				f.backend = backend_taken(
+					&r->meta.rules[f.slot], &flow, &left);
+			}
+			report(r, n, &f);
 		}
-		if (dump && kept) {
+		if (po.dump && kept) {
 			struct pcap_pkthdr oh = *hdr;
 
 			oh.caplen = out_len;
 			oh.len = hdr->len - hdr->caplen + out_len;
-			pcap_dump((u_char *)dump, &oh, out);
+			xlb_pcapout_write(&po, &oh, out);
 		}
 	}
 	if (rc == -1) {
@@ -397,45 +445,36 @@ static int replay(struct replay *r)
 			n, pcap_geterr(in));
 		goto out;
 	}
-	if (dump) {
-		rc = pcap_dump_flush(dump);
-		pcap_dump_close(dump);
-		dump = NULL;
-		rc = rc ? -EIO : xlb_outfile_commit(&of);
-		if (rc) {
-			pr_warn("cannot write '%s': %s\n", r->output,
-				strerror(-rc));
-			goto out;
-		}
+	if (po.dump && xlb_pcapout_commit(&po, why, sizeof(why))) {
+		pr_warn("%s\n", why);
+		goto out;
 	}
 	if (!r->json && r->reply) {
-		printf("%lu packets: %lu rewritten, %lu unchanged, %lu skipped",
-		       n, r->rewritten,
-		       n - r->counts[COUNT_SKIPPED] - r->rewritten,
-		       r->counts[COUNT_SKIPPED]);
+		fprintf(r->out,
+			"%lu packets: %lu rewritten, %lu unchanged, %lu skipped",
+			n, r->rewritten,
+			n - r->counts[COUNT_SKIPPED] - r->rewritten,
+			r->counts[COUNT_SKIPPED]);
 		if (r->counts[COUNT_OTHER])
-			printf(", %lu with a return code other than ok",
-			       r->counts[COUNT_OTHER]);
-		printf("\n");
+			fprintf(r->out,
+				", %lu with a return code other than ok",
+				r->counts[COUNT_OTHER]);
+		fputc('\n', r->out);
 	} else if (!r->json) {
-		printf("%lu packets: %lu pass, %lu drop, %lu tx, %lu redirect, "
-		       "%lu aborted, %lu skipped",
-		       n, r->counts[XDP_PASS], r->counts[XDP_DROP],
-		       r->counts[XDP_TX], r->counts[XDP_REDIRECT],
-		       r->counts[XDP_ABORTED], r->counts[COUNT_SKIPPED]);
+		fprintf(r->out,
+			"%lu packets: %lu pass, %lu drop, %lu tx, %lu redirect, "
+			"%lu aborted, %lu skipped",
+			n, r->counts[XDP_PASS], r->counts[XDP_DROP],
+			r->counts[XDP_TX], r->counts[XDP_REDIRECT],
+			r->counts[XDP_ABORTED], r->counts[COUNT_SKIPPED]);
 		if (r->counts[COUNT_OTHER])
-			printf(", %lu with an unknown return code",
-			       r->counts[COUNT_OTHER]);
-		printf("\n");
+			fprintf(r->out, ", %lu with an unknown return code",
+				r->counts[COUNT_OTHER]);
+		fputc('\n', r->out);
 	}
 	err = 0;
 out:
-	if (dump)
-		pcap_dump_close(dump);
-	if (of.path)
-		xlb_outfile_abort(&of);
-	if (dead)
-		pcap_close(dead);
+	xlb_pcapout_abort(&po);
 	pcap_close(in);
 	free(out);
 	return err;
@@ -491,6 +530,8 @@ int main(int argc, char **argv)
 	}
 	r.object = argv[optind];
 	r.input = argv[optind + 1];
+	/* as with tcpdump -w -, standard output is the capture's alone */
+	r.out = xlb_pcapout_is_stdout(r.output) ? stderr : stdout;
 	xlb_log_setup_libbpf();
 
 	err = pin_to_one_cpu();

@@ -41,7 +41,7 @@ static void print_json_policy(const char *name, const char *action,
 			      unsigned int line, const struct xlb_counter *c)
 {
 	printf(",\"%s\":{\"action\":", name);
-	json_string(stdout, action);
+	xlb_json_string(stdout, action);
 	printf(",\"line\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
 	       line, (uint64_t)c->packets, (uint64_t)c->bytes);
 }
@@ -68,16 +68,16 @@ static void print_json(const char *ifname, const struct xlb_attached *a,
 	unsigned int i, n = m->nrules;
 
 	printf("{\"interface\":");
-	json_string(stdout, ifname);
+	xlb_json_string(stdout, ifname);
 	printf(",\"program_id\":%u,\"mode\":\"%s\",\"link_id\":%u,"
 	       "\"reply_path_id\":%u,\"half_attached\":%s,\"source\":",
 	       a->prog_id, xlb_mode_name(a->mode), a->link_id, reply_id,
 	       half ? "true" : "false");
-	json_string(stdout, m->source);
+	xlb_json_string(stdout, m->source);
 	printf(",\"rules\":[");
 	for (i = 0; i < n; i++) {
 		printf("%s{\"index\":%u,\"rule\":", i ? "," : "", i);
-		json_string(stdout, m->rules[i].text);
+		xlb_json_string(stdout, m->rules[i].text);
 		printf(",\"line\":%u,\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 		       "}",
 		       m->rules[i].line, (uint64_t)c[i].packets,

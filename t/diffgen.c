@@ -38,7 +38,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#define PCAP_DONT_INCLUDE_PCAP_BPF_H
+#include <pcap/dlt.h>
+#include <pcap/pcap.h>
 
 #include "csum.h"
 
@@ -1155,38 +1160,41 @@ static void make_frame(struct frame *f)
 
 /* --- the capture ------------------------------------------------------------ */
 
-static void le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static int write_pcap(FILE *pc, unsigned int npackets)
+/* A capture of npackets frames made for the ruleset, written by libpcap:
+ * classic pcap, Ethernet, frame i stamped 1700000000 + i seconds.  0, or
+ * -1 after saying why. */
+static int write_pcap(const char *path, unsigned int npackets)
 {
 	static struct frame f;
-	uint8_t h[24] = { 0 };
+	struct pcap_pkthdr h = { .ts = { 0, 0 } };
+	pcap_dumper_t *d;
+	pcap_t *p;
 	unsigned int i;
+	int err;
 
-	le32(h, 0xa1b2c3d4);
-	h[4] = 2;
-	h[6] = 4;
-	le32(h + 16, 65535);
-	le32(h + 20, 1); /* DLT_EN10MB */
-	fwrite(h, 1, 24, pc);
-	for (i = 0; i < npackets; i++) {
-		uint8_t rec[16];
-
-		make_frame(&f);
-		le32(rec, 1700000000u + i);
-		le32(rec + 4, 0);
-		le32(rec + 8, (uint32_t)f.len);
-		le32(rec + 12, (uint32_t)f.len);
-		fwrite(rec, 1, 16, pc);
-		fwrite(f.b, 1, f.len, pc);
+	p = pcap_open_dead(DLT_EN10MB, 65535);
+	if (!p) {
+		fprintf(stderr, "diffgen: %s: out of memory\n", path);
+		return -1;
 	}
-	return ferror(pc) ? -1 : 0;
+	d = pcap_dump_open(p, path);
+	if (!d) {
+		fprintf(stderr, "diffgen: %s\n", pcap_geterr(p));
+		pcap_close(p);
+		return -1;
+	}
+	for (i = 0; i < npackets; i++) {
+		make_frame(&f);
+		h.ts.tv_sec = 1700000000 + (time_t)i;
+		h.caplen = h.len = (bpf_u_int32)f.len;
+		pcap_dump((u_char *)d, &h, f.b);
+	}
+	err = pcap_dump_flush(d);
+	if (err)
+		fprintf(stderr, "diffgen: %s: %s\n", path, strerror(errno));
+	pcap_dump_close(d);
+	pcap_close(p);
+	return err ? -1 : 0;
 }
 
 static void usage(FILE *to)
@@ -1202,7 +1210,6 @@ int main(int argc, char **argv)
 	unsigned long npackets = 500;
 	const char *reply_path = NULL;
 	bool have_seed = false;
-	FILE *pc;
 	int c;
 
 	while ((c = getopt(argc, argv, "s:i:n:r:h")) != -1) {
@@ -1249,21 +1256,11 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	pc = fopen(argv[optind + 1], "wb");
-	if (!pc || write_pcap(pc, (unsigned int)npackets) < 0 || fclose(pc)) {
-		fprintf(stderr, "diffgen: %s: %s\n", argv[optind + 1],
-			strerror(errno));
+	if (write_pcap(argv[optind + 1], (unsigned int)npackets) < 0)
 		return 1;
-	}
 	if (!reply_path)
 		return 0;
 	/* after the first capture, which stays what it was without -r */
 	reply_capture = true;
-	pc = fopen(reply_path, "wb");
-	if (!pc || write_pcap(pc, (unsigned int)npackets) < 0 || fclose(pc)) {
-		fprintf(stderr, "diffgen: %s: %s\n", reply_path,
-			strerror(errno));
-		return 1;
-	}
-	return 0;
+	return write_pcap(reply_path, (unsigned int)npackets) < 0 ? 1 : 0;
 }

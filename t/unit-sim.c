@@ -1070,11 +1070,21 @@ static void test_fail_closed(void)
 	xlb_ruleset_free(&rs);
 }
 
+/* the frames' flow, as they came in */
+#define FLOW                                                                   \
+	",\"family\":\"ip\",\"src\":\"10.0.0.1\",\"dst\":\"10.0.0.2\","        \
+	"\"proto\":17,\"sport\":1234,\"dport\":9875}"
 #define RULE                                                                   \
 	"\"pass\",\"by\":\"rule\",\"rule\":\"udp port 9875 -> 9876, 9877, "    \
-	"9878\",\"line\":1}"
+	"9878\",\"line\":1"
+/* a rewrite to backend b; without b when frames that xlb-replay reports
+ * skipped ran since the last report (the rule is then not known to be
+ * this frame's) */
+#define REWRITE(b) RULE ",\"backend\":\"" b "\",\"rewritten\":true" FLOW
+#define REWRITE_UNNAMED RULE ",\"rewritten\":true" FLOW
+#define MALFORMED "\"drop\",\"by\":\"malformed\",\"rewritten\":false" FLOW
 #define SKIPPED(why)                                                           \
-	"\"skipped\",\"reason\":\"the kernel would not run it: " why "\"}"
+	"\"skipped\",\"reason\":\"the kernel would not run it: " why "\"" FLOW
 
 /* --- a capture, as xlb-replay runs it ----------------------------------- */
 
@@ -1093,16 +1103,16 @@ static const struct {
 	  "\"skipped\",\"reason\":\"frame shorter than an Ethernet "
 	  "header\"}",
 	  0 },
-	{ 100, RULE, 9876 },
-	{ 3520, RULE, 9877 },
-	{ 3521, "\"drop\",\"by\":\"malformed\"}", 0 },
-	{ 4000, "\"drop\",\"by\":\"malformed\"}", 0 },
-	{ 65536, RULE, 9878 },
+	{ 100, REWRITE("9876"), 9876 },
+	{ 3520, REWRITE("9877"), 9877 },
+	{ 3521, MALFORMED, 0 },
+	{ 4000, MALFORMED, 0 },
+	{ 65536, REWRITE("9878"), 9878 },
 	{ 65537, SKIPPED("No space left on device"), 0 }, /* ran: 9876 */
 	{ 73152, SKIPPED("No space left on device"), 0 }, /* ran: 9877 */
 	{ 73153, SKIPPED("Cannot allocate memory"), 0 },
 	{ 100000, SKIPPED("Cannot allocate memory"), 0 },
-	{ 100, RULE, 9878 },
+	{ 100, REWRITE_UNNAMED, 9878 },
 };
 
 static void test_replay(void)

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "driver.h"
 #include "outfile.h"
+#include "xlb-paths.h"
 #include "xlbc.h"
 
 extern char **environ;

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "driver.h"
 #include "sim.h"
+#include "xlb-paths.h"
 
 static void usage(FILE *out)
 {

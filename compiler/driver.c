@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <libgen.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -166,66 +168,52 @@ static int run(char *const argv[], bool verbose)
 #define XLB_MAX_PROG_INSNS 32767
 #define BPF_INSN_SIZE 8
 
-static uint64_t le(const unsigned char *p, int n)
+/* The size in bytes of the largest function (STT_FUNC symbol) in the
+ * object clang wrote, its name in *name (the caller frees it); -1 if libelf
+ * cannot read the object or it has no function. */
+static int64_t largest_function(const struct strbuf *obj, char **name)
 {
-	uint64_t v = 0;
+	Elf_Scn *scn = NULL;
+	int64_t best = -1;
+	Elf *elf;
 
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
-/* The size in bytes of the largest function in the object, its name in
- * *name (pointing into obj), or -1.  Only what clang -target bpf writes on
- * this host: ELF64, little-endian, one symbol table. */
-static int64_t largest_function(const struct strbuf *obj, const char **name)
-{
-	const unsigned char *e = (const unsigned char *)obj->buf;
-	uint64_t shoff, off, size, link, best = 0;
-	unsigned int shentsize, shnum, i;
-	int found = 0;
-
-	if (obj->len < 64 || memcmp(e, "\177ELF", 4) || e[4] != 2 || e[5] != 1)
+	*name = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -1;
-	shoff = le(e + 0x28, 8);
-	shentsize = (unsigned int)le(e + 0x3a, 2);
-	shnum = (unsigned int)le(e + 0x3c, 2);
-	if (shentsize < 64 || shoff > obj->len ||
-	    (uint64_t)shnum * shentsize > obj->len - shoff)
+	elf = elf_memory(obj->buf, obj->len);
+	if (!elf)
 		return -1;
-	for (i = 0; i < shnum; i++) {
-		const unsigned char *sh = e + shoff + (uint64_t)i * shentsize;
-		const unsigned char *strsh;
-		uint64_t j, stroff, strsize;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t i, n;
 
-		if (le(sh + 4, 4) != 2) /* SHT_SYMTAB */
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB ||
+		    !sh.sh_entsize)
 			continue;
-		off = le(sh + 24, 8);
-		size = le(sh + 32, 8);
-		link = le(sh + 40, 4);
-		if (off > obj->len || size > obj->len - off || link >= shnum)
-			return -1;
-		strsh = e + shoff + link * shentsize;
-		stroff = le(strsh + 24, 8);
-		strsize = le(strsh + 32, 8);
-		if (stroff > obj->len || strsize > obj->len - stroff)
-			return -1;
-		for (j = 0; j + 24 <= size; j += 24) {
-			const unsigned char *sym = e + off + j;
-			uint64_t n = le(sym, 4), sz = le(sym + 16, 8);
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 0; i < n; i++) {
+			GElf_Sym sym;
+			const char *s;
 
-			if ((sym[4] & 0xf) != 2 || n >= strsize) /* STT_FUNC */
+			if (!gelf_getsym(data, (int)i, &sym) ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    sym.st_size > INT64_MAX ||
+			    (int64_t)sym.st_size <= best)
 				continue;
-			if (!found || sz > best) {
-				best = sz;
-				*name = (const char *)e + stroff + n;
-				found = 1;
-			}
+			s = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!s)
+				continue;
+			best = (int64_t)sym.st_size;
+			free(*name);
+			*name = xstrdup(s);
 		}
 	}
-	if (!found || memchr(*name, '\0', obj->len - (size_t)(*name - obj->buf)) == NULL)
-		return -1;
-	return (int64_t)best;
+	elf_end(elf);
+	return best;
 }
 
 /* clang 14 does not refuse a jump that its 16-bit offset cannot span; it
@@ -235,23 +223,23 @@ static int64_t largest_function(const struct strbuf *obj, const char **name)
 static int check_program_size(const struct xlbc_opts *o,
 			      const struct strbuf *obj, size_t nrules)
 {
-	const char *fn = NULL;
+	char *fn;
 	int64_t size = largest_function(obj, &fn);
+	int err = -1;
 
-	if (size < 0) {
+	if (size < 0)
 		errorf("internal error: clang's object for '%s' has no functions",
 		       o->input);
-		return -1;
-	}
-	if (size / BPF_INSN_SIZE > XLB_MAX_PROG_INSNS) {
+	else if (size / BPF_INSN_SIZE > XLB_MAX_PROG_INSNS)
 		errorf("'%s': the %zu rules make a BPF function (%s) of %lld "
 		       "instructions, more than the %d that its jumps can span; "
 		       "use fewer or smaller rules (see LIMITS in xlb-rules(5))",
 		       o->input, nrules, fn, (long long)(size / BPF_INSN_SIZE),
 		       XLB_MAX_PROG_INSNS);
-		return -1;
-	}
-	return 0;
+	else
+		err = 0;
+	free(fn);
+	return err;
 }
 
 /* Build the object and return its bytes in *obj; the caller writes every

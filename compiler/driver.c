@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -220,8 +219,8 @@ static int64_t largest_function(const struct strbuf *obj, char **name)
  * wraps.  Refuse a function that long rather than load one that may jump
  * somewhere else.  (The rules come in functions of a few dozen each, so
  * only rules of extraordinary size get here.) */
-static int check_program_size(const struct xlbc_opts *o,
-			      const struct strbuf *obj, size_t nrules)
+static int check_program_size(const char *name, const struct strbuf *obj,
+			      size_t nrules)
 {
 	char *fn;
 	int64_t size = largest_function(obj, &fn);
@@ -229,12 +228,12 @@ static int check_program_size(const struct xlbc_opts *o,
 
 	if (size < 0)
 		errorf("internal error: clang's object for '%s' has no functions",
-		       o->input);
+		       name);
 	else if (size / BPF_INSN_SIZE > XLB_MAX_PROG_INSNS)
 		errorf("'%s': the %zu rules make a BPF function (%s) of %lld "
 		       "instructions, more than the %d that its jumps can span; "
 		       "use fewer or smaller rules (see LIMITS in xlb-rules(5))",
-		       o->input, nrules, fn, (long long)(size / BPF_INSN_SIZE),
+		       name, nrules, fn, (long long)(size / BPF_INSN_SIZE),
 		       XLB_MAX_PROG_INSNS);
 	else
 		err = 0;
@@ -246,13 +245,13 @@ static int check_program_size(const struct xlbc_opts *o,
  * output once all are ready.  clang works in a private directory, on C
  * named after the rules file so that its messages and the debug info name
  * something meaningful. */
-static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
-			struct strbuf *objbuf)
+static int build_object(const struct xlbc_opts *o, const char *name,
+			const struct strbuf *c, struct strbuf *objbuf)
 {
 	char *tdir_owned;
 	const char *tdir = template_dir(&tdir_owned);
 	char *tmpdir = NULL, *cfile = NULL, *obj = NULL, *base, *inc = NULL;
-	char *sysinc = NULL, *probe, *input = xstrdup(o->input);
+	char *sysinc = NULL, *probe, *input = xstrdup(name);
 	char *argv[24];
 	int fd, argc = 0, ret = -1;
 	struct stat st;
@@ -279,7 +278,7 @@ static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
 		tmpdir = NULL;
 		goto out;
 	}
-	base = basename(input);
+	base = strcmp(name, XLB_STDIN_NAME) ? basename(input) : "stdin";
 	cfile = xasprintf("%s/%s.c", tmpdir,
 			  *base && *base != '.' ? base : "rules");
 	fd = open(cfile, O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -348,21 +347,28 @@ out:
 	return ret;
 }
 
-/* Files ending in .yaml or .yml are read by the YAML front end. */
-static bool is_yaml(const char *path)
-{
-	size_t n = strlen(path);
-
-	return (n > 5 && !strcasecmp(path + n - 5, ".yaml")) ||
-	       (n > 4 && !strcasecmp(path + n - 4, ".yml"));
-}
-
 int xlb_read_rules(const struct xlb_source *src, struct xlb_ruleset *rs,
 		   struct xlb_diags *diags)
 {
+	const char *nul = memchr(src->text, '\0', src->len);
+
+	/* Text has no NUL byte: this is some other file, and the scanner
+	 * would go on to report its every byte.  (libyaml refuses one.) */
+	if (nul && !src->yaml) {
+		struct xlb_loc loc = { .first_off = (size_t)(nul - src->text) };
+
+		xlb_source_pos(src, loc.first_off, &loc.first_line,
+			       &loc.first_column);
+		loc.last_off = loc.first_off + 1;
+		loc.last_line = loc.first_line;
+		loc.last_column = loc.first_column;
+		xlb_error(diags, &loc,
+			  "NUL byte in a text rules file; is it the right file?");
+		return -1;
+	}
 	/* The parser keeps only statements that parsed whole, so checking
 	 * them after a syntax error is safe and reports more in one run. */
-	if (is_yaml(src->path))
+	if (src->yaml)
 		xlb_parse_yaml(src, rs, diags);
 	else
 		xlb_parse(src, rs, diags);
@@ -370,7 +376,7 @@ int xlb_read_rules(const struct xlb_source *src, struct xlb_ruleset *rs,
 	if (diags->nerrors)
 		return -1;
 	/* A YAML rule's counter label is its canonical text. */
-	if (is_yaml(src->path))
+	if (src->yaml)
 		xlb_rules_set_text(rs);
 	return 0;
 }
@@ -385,9 +391,19 @@ int xlbc_run(const struct xlbc_opts *o)
 
 	err = xlb_source_load(&src, o->input);
 	if (err) {
-		errorf("cannot read '%s': %s", o->input, strerror(-err));
+		char *name = strcmp(o->input, "-") ? xasprintf("'%s'", o->input)
+						   : xstrdup("standard input");
+
+		if (err == -EFBIG)
+			errorf("%s is larger than %u MiB; no rules file may be "
+			       "larger (see LIMITS in xlb-rules(5))",
+			       name, XLB_MAX_SOURCE_SIZE >> 20);
+		else
+			errorf("cannot read %s: %s", name, strerror(-err));
+		free(name);
 		return 1;
 	}
+	src.yaml |= o->yaml;
 	xlb_diags_init(&diags, &src);
 	xlb_ruleset_init(&rs, &src);
 
@@ -408,8 +424,8 @@ int xlbc_run(const struct xlbc_opts *o)
 
 	xlb_codegen(&rs, &c);
 	/* Outputs are written only once all of them are ready. */
-	if (o->output && (build_object(o, &c, &obj) < 0 ||
-			  check_program_size(o, &obj, rs.nrules) < 0))
+	if (o->output && (build_object(o, src.path, &c, &obj) < 0 ||
+			  check_program_size(src.path, &obj, rs.nrules) < 0))
 		goto out;
 	if (o->emit_c && write_output(o->emit_c, c.buf, c.len) < 0)
 		goto out;

@@ -6,7 +6,8 @@
 #include <stdbool.h>
 
 struct xlbc_opts {
-	const char *input;
+	const char *input;  /* the rules file; "-" is standard input */
+	bool yaml;	    /* --yaml: in the YAML syntax, whatever its name */
 	const char *output; /* -o: the BPF object */
 	const char *emit_c; /* -S: the generated C ("-" for stdout) */
 	bool check_only;    /* --check */

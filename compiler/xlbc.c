@@ -28,13 +28,16 @@ static void usage(FILE *out)
 	      "                      'xlb-replay -w' does\n"
 	      "      --print         print the rules in canonical text form to\n"
 	      "                      stdout; write nothing else\n"
+	      "      --yaml          read RULES in the YAML syntax, whatever its\n"
+	      "                      name (for '-')\n"
 	      "  -v, --verbose       show the clang command line\n"
 	      "  -h, --help          show this help and exit\n"
 	      "  -V, --version       show the version and exit\n"
 	      "\n"
 	      "RULES is in the text syntax, or in YAML when its name ends in\n"
-	      ".yaml or .yml.  One of -o, -S (or both), --check or --print is\n"
-	      "needed.  Diagnostics go to standard error as\n"
+	      ".yaml or .yml (or with --yaml); '-' is standard input.  One of\n"
+	      "-o, -S (or both), --check or --print is needed.  Diagnostics go\n"
+	      "to standard error as\n"
 	      "FILE:LINE:COL: error: MESSAGE; on any error the exit status is 1\n"
 	      "and no output file is created or replaced.\n"
 	      "\n"
@@ -55,6 +58,7 @@ int main(int argc, char **argv)
 		{ "write", required_argument, NULL, 'w' },
 		{ "reply", no_argument, NULL, 'r' },
 		{ "print", no_argument, NULL, 'p' },
+		{ "yaml", no_argument, NULL, 'y' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -89,6 +93,9 @@ int main(int argc, char **argv)
 		case 'p':
 			o.print = true;
 			break;
+		case 'y':
+			o.yaml = true;
+			break;
 		case 'v':
 			o.verbose = true;
 			break;
@@ -119,9 +126,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (sim_in) {
-		if (o.output || o.emit_c || o.check_only || o.print) {
-			fputs("xlbc: --simulate does not go with -o, -S, --check "
-			      "or --print\n"
+		if (o.output || o.emit_c || o.check_only || o.print ||
+		    o.yaml) {
+			fputs("xlbc: --simulate does not go with -o, -S, --check, "
+			      "--print or --yaml\n"
+			      "Try 'xlbc --help' for more information.\n",
+			      stderr);
+			return 2;
+		}
+		if (!strcmp(sim_in, "-") && !strcmp(o.input, "-")) {
+			fputs("xlbc: the capture and the rules cannot both be "
+			      "standard input\n"
 			      "Try 'xlbc --help' for more information.\n",
 			      stderr);
 			return 2;

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "driver.h"
+#include "outfile.h"
 #include "sim.h"
 #include "xlb-paths.h"
 
@@ -46,6 +48,37 @@ static void usage(FILE *out)
 	      "XLB_CLANG (the clang to run, default " XLB_CLANG ").\n"
 	      "See xlbc(1) and xlb-rules(5).\n",
 	      out);
+}
+
+/* Whether writing the output out would replace in, a file the run reads
+ * ("-": standard input).  Only a regular file is replaced: a device, a
+ * FIFO or a terminal is written in place and can be both. */
+static bool replaces(const char *out, const char *in)
+{
+	struct stat st;
+
+	if (!out || !strcmp(out, "-"))
+		return false;
+	if (!strcmp(in, "-"))
+		in = "/dev/stdin";
+	return stat(in, &st) == 0 && S_ISREG(st.st_mode) &&
+	       xlb_outfile_same_file(out, in);
+}
+
+/* The error for option opt's output out being what (in, or "-"). */
+static int same_file(const char *opt, const char *out, const char *what,
+		     const char *in)
+{
+	if (!strcmp(in, "-"))
+		fprintf(stderr,
+			"xlbc: error: %s '%s' and %s (standard input) are the "
+			"same file\n",
+			opt, out, what);
+	else
+		fprintf(stderr,
+			"xlbc: error: %s '%s' and %s '%s' are the same file\n",
+			opt, out, what, in);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -141,6 +174,11 @@ int main(int argc, char **argv)
 			      stderr);
 			return 2;
 		}
+		if (replaces(sim_out, o.input))
+			return same_file("-w", sim_out, "the rules file",
+					 o.input);
+		if (replaces(sim_out, sim_in))
+			return same_file("-w", sim_out, "the capture", sim_in);
 		return xlb_simulate(o.input, sim_in, sim_out, sim_reply,
 				    stdout);
 	}
@@ -158,9 +196,16 @@ int main(int argc, char **argv)
 		      stderr);
 		return 2;
 	}
-	if (o.output && o.emit_c && strcmp(o.output, o.emit_c) == 0) {
-		fputs("xlbc: -o and -S name the same file\n", stderr);
-		return 2;
-	}
+	/* Refused before anything is read or written: an output that would
+	 * replace the rules, or that the other output would replace. */
+	if (replaces(o.output, o.input))
+		return same_file("-o", o.output, "the rules file", o.input);
+	if (replaces(o.emit_c, o.input))
+		return same_file("-S", o.emit_c, "the rules file", o.input);
+	if (o.output && o.emit_c &&
+	    (!strcmp(o.output, o.emit_c) ||
+	     (strcmp(o.output, "-") && strcmp(o.emit_c, "-") &&
+	      xlb_outfile_same_file(o.output, o.emit_c))))
+		return same_file("-o", o.output, "-S", o.emit_c);
 	return xlbc_run(&o);
 }

@@ -2,6 +2,7 @@
 /* outfile.c - see outfile.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,4 +125,67 @@ void xlb_outfile_abort(struct xlb_outfile *f)
 	if (f->tmp)
 		unlink(f->tmp);
 	reset(f);
+}
+
+/* dir/name in a new string, or NULL. */
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+/* path resolved for comparison: realpath() if it exists, else the target
+ * of a dangling symbolic link (depth: how many more to follow), else its
+ * resolved directory and its name, else path itself; NULL when out of
+ * memory or links. */
+static char *resolve(const char *path, int depth)
+{
+	char *r = realpath(path, NULL), *dir, *base, *d;
+	char link[PATH_MAX];
+	struct stat st;
+	ssize_t n = -1;
+
+	if (r || depth <= 0)
+		return r;
+	dir = strdup(path);
+	base = strdup(path);
+	if (!dir || !base)
+		goto out;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		d = link[0] == '/' ? strdup(link) : join(dirname(dir), link);
+		r = d ? resolve(d, depth - 1) : NULL;
+	} else {
+		d = realpath(dirname(dir), NULL);
+		r = d ? join(d, basename(base)) : strdup(path);
+	}
+	free(d);
+out:
+	free(dir);
+	free(base);
+	return r;
+}
+
+bool xlb_outfile_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	bool has_a = stat(a, &sa) == 0, has_b = stat(b, &sb) == 0;
+	char *ra, *rb;
+	bool same;
+
+	if (has_a || has_b)
+		return has_a && has_b && sa.st_dev == sb.st_dev &&
+		       sa.st_ino == sb.st_ino;
+	ra = resolve(a, 8);
+	rb = resolve(b, 8);
+	same = ra && rb && !strcmp(ra, rb);
+	free(ra);
+	free(rb);
+	return same;
 }

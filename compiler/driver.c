@@ -5,11 +5,15 @@
  * and renamed into place only when complete, so a failed run never leaves a
  * half-written or clobbered file.
  */
+#define _GNU_SOURCE /* getdents64 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <libgen.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +41,118 @@ static void errorf(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * What a fatal signal (SIGINT, SIGTERM, SIGHUP) undoes before xlbc dies of
+ * it: clang while it runs, and the private directory it works in; lib/
+ * outfile removes the temporary files of outputs being written.  Both are
+ * set with the signals held, so that the handler sees each whole.
+ */
+static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static volatile pid_t sig_child;
+static const char *volatile sig_tmpdir;
+
+static void hold_signals(sigset_t *old)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
+		sigaddset(&set, fatal_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void release_signals(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* In the handler, as every function below up to xlbc_catch_signals():
+ * async-signal-safe calls only. */
+static void stop_child(pid_t pid, int sig)
+{
+	int i;
+
+	/* clang removes its output on SIGINT, SIGTERM and SIGHUP; give it
+	 * two seconds for that, then kill it */
+	kill(pid, sig);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			return;
+		poll(NULL, 0, 10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Remove dir and the files in it (clang's, whatever their names). */
+static void remove_dir(const char *dir)
+{
+	char buf[4096];
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int pass, removed = 1;
+
+	for (pass = 0; fd >= 0 && removed && pass < 8; pass++) {
+		ssize_t n, off;
+
+		removed = 0;
+		lseek(fd, 0, SEEK_SET);
+		while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
+			for (off = 0; off < n;) {
+				struct dirent64 *d = (void *)(buf + off);
+
+				if (strcmp(d->d_name, ".") &&
+				    strcmp(d->d_name, "..") &&
+				    unlinkat(fd, d->d_name, 0) == 0)
+					removed++;
+				off += d->d_reclen;
+			}
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	rmdir(dir);
+}
+
+static void on_fatal_signal(int sig)
+{
+	pid_t child = sig_child;
+	const char *dir = sig_tmpdir;
+	sigset_t set;
+
+	if (child > 0)
+		stop_child(child, sig);
+	if (dir)
+		remove_dir(dir);
+	xlb_outfile_remove_temps();
+	/* die of the signal, as the caller expects */
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	raise(sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	_exit(128 + sig);
+}
+
+void xlbc_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_fatal_signal };
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
+		sigaddset(&sa.sa_mask, fatal_signals[i]);
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++) {
+		struct sigaction old;
+
+		/* one ignored from the start (nohup, a background job) stays
+		 * ignored */
+		if (sigaction(fatal_signals[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(fatal_signals[i], &sa, NULL);
+	}
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -135,8 +251,13 @@ static const char *clang_path(void)
 	return clang && *clang ? clang : XLB_CLANG;
 }
 
+/* Run argv and wait for it: 0 if it succeeded, 1 if it failed, -1 (said
+ * why) if it could not be run.  A fatal signal meanwhile stops it too. */
 static int run(char *const argv[], bool verbose)
 {
+	posix_spawnattr_t attr;
+	siginfo_t info;
+	sigset_t old;
 	pid_t pid;
 	int status, rc;
 
@@ -145,20 +266,39 @@ static int run(char *const argv[], bool verbose)
 			fprintf(stderr, "%s%s", i ? " " : "", argv[i]);
 		fputc('\n', stderr);
 	}
-	rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	/* held until the handler knows the child; the child gets the mask
+	 * xlbc had */
+	hold_signals(&old);
+	rc = posix_spawnattr_init(&attr);
+	if (!rc)
+		rc = posix_spawnattr_setsigmask(&attr, &old);
+	if (!rc)
+		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	if (!rc)
+		rc = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (!rc)
+		sig_child = pid;
+	release_signals(&old);
 	if (rc) {
 		errorf("cannot run '%s': %s; install clang or set XLB_CLANG",
 		       argv[0], strerror(rc));
 		return -1;
 	}
-	while (waitpid(pid, &status, 0) < 0) {
+	/* wait without reaping, so that the pid the handler may kill stays
+	 * clang's until it is forgotten */
+	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0) {
 		if (errno != EINTR) {
 			errorf("waiting for '%s': %s", argv[0],
 			       strerror(errno));
 			return -1;
 		}
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	hold_signals(&old);
+	sig_child = 0;
+	rc = waitpid(pid, &status, 0);
+	release_signals(&old);
+	if (rc == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	return 1;
 }
@@ -254,7 +394,9 @@ static int build_object(const struct xlbc_opts *o, const char *name,
 	char *sysinc = NULL, *probe, *input = xstrdup(name);
 	char *argv[24];
 	int fd, argc = 0, ret = -1;
+	bool keep = false;
 	struct stat st;
+	sigset_t old;
 
 	probe = xasprintf("%s/xlb_prog.h", tdir);
 	if (stat(probe, &st) < 0) {
@@ -271,7 +413,11 @@ static int build_object(const struct xlbc_opts *o, const char *name,
 
 		tmpdir = xasprintf("%s/xlbc.XXXXXX", t && *t ? t : "/tmp");
 	}
-	if (!mkdtemp(tmpdir)) {
+	hold_signals(&old);
+	if (mkdtemp(tmpdir))
+		sig_tmpdir = tmpdir;
+	release_signals(&old);
+	if (!sig_tmpdir) {
 		errorf("cannot create a temporary directory: %s",
 		       strerror(errno));
 		free(tmpdir);
@@ -322,20 +468,18 @@ static int build_object(const struct xlbc_opts *o, const char *name,
 		errorf("internal error: clang could not build the generated C "
 		       "(kept in '%s'); please report this with the rules file",
 		       cfile);
-		free(cfile);
-		cfile = NULL; /* keep it for the report */
-		free(tmpdir);
-		tmpdir = NULL;
+		keep = true; /* the C, for the report */
 		break;
 	default: /* clang did not run; run() said why */
 		break;
 	}
 out:
+	sig_tmpdir = NULL;
 	if (obj)
 		unlink(obj);
-	if (cfile)
+	if (cfile && !keep)
 		unlink(cfile);
-	if (tmpdir)
+	if (tmpdir && !keep)
 		rmdir(tmpdir);
 	free(cfile);
 	free(tmpdir);

@@ -17,5 +17,9 @@ struct xlbc_opts {
 
 /* Compile as the options say; returns the exit status (0 or 1). */
 int xlbc_run(const struct xlbc_opts *o);
+/* On SIGINT, SIGTERM and SIGHUP (unless ignored from the start), stop
+ * clang, remove its directory and the temporary files of outputs being
+ * written, then die of the signal. */
+void xlbc_catch_signals(void);
 
 #endif

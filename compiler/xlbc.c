@@ -179,6 +179,7 @@ int main(int argc, char **argv)
 					 o.input);
 		if (replaces(sim_out, sim_in))
 			return same_file("-w", sim_out, "the capture", sim_in);
+		xlbc_catch_signals();
 		return xlb_simulate(o.input, sim_in, sim_out, sim_reply,
 				    stdout);
 	}
@@ -207,5 +208,6 @@ int main(int argc, char **argv)
 	     (strcmp(o.output, "-") && strcmp(o.emit_c, "-") &&
 	      xlb_outfile_same_file(o.output, o.emit_c))))
 		return same_file("-o", o.output, "-S", o.emit_c);
+	xlbc_catch_signals();
 	return xlbc_run(&o);
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,48 @@
 
 #include "outfile.h"
 
+/* The temporary files of the outputs open now, for a signal handler
+ * (xlb_outfile_remove_temps): a slot is set once its file exists and
+ * cleared before the name is freed. */
+static const char *volatile live_tmp[8];
+
+/* Create f->tmp and note it in live_tmp, with every signal held so that no
+ * handler runs between the two.  The file descriptor, or -1. */
+static int create_tmp(struct xlb_outfile *f)
+{
+	sigset_t all, old;
+	size_t i;
+	int fd;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	fd = mkstemp(f->tmp);
+	for (i = 0; fd >= 0 && i < sizeof(live_tmp) / sizeof(live_tmp[0]); i++) {
+		if (!live_tmp[i]) {
+			live_tmp[i] = f->tmp;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return fd;
+}
+
+void xlb_outfile_remove_temps(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(live_tmp) / sizeof(live_tmp[0]); i++)
+		if (live_tmp[i])
+			unlink(live_tmp[i]);
+}
+
 static void reset(struct xlb_outfile *f)
 {
+	size_t i;
+
+	for (i = 0; f->tmp && i < sizeof(live_tmp) / sizeof(live_tmp[0]); i++)
+		if (live_tmp[i] == f->tmp)
+			live_tmp[i] = NULL;
 	free(f->path);
 	free(f->target);
 	free(f->tmp);
@@ -61,7 +102,7 @@ int xlb_outfile_open(struct xlb_outfile *f, const char *path)
 		return -ENOMEM;
 	}
 	sprintf(f->tmp, "%s.XXXXXX", f->target);
-	f->fd = mkstemp(f->tmp);
+	f->fd = create_tmp(f);
 	if (f->fd < 0) {
 		err = -errno;
 		reset(f);

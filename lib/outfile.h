@@ -28,6 +28,9 @@ int xlb_outfile_write(struct xlb_outfile *f, const void *buf,
 int xlb_outfile_commit(struct xlb_outfile *f);
 /* Throw the output away; the target is left as it was. */
 void xlb_outfile_abort(struct xlb_outfile *f);
+/* Remove the temporary files of the outputs open now, leaving the targets
+ * as they were: for a fatal signal's handler (async-signal-safe). */
+void xlb_outfile_remove_temps(void);
 
 /* Whether paths a and b name one file: the same device and inode when
  * both exist; when neither does, the same path once resolved as

@@ -90,7 +90,7 @@ static void stop_child(pid_t pid, int sig)
 /* Remove dir and the files in it (clang's, whatever their names). */
 static void remove_dir(const char *dir)
 {
-	char buf[4096];
+	char buf[4096] __attribute__((aligned(8))); /* struct dirent64s */
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int pass, removed = 1;
 
@@ -287,12 +287,13 @@ static int run(char *const argv[], bool verbose)
 	}
 	/* wait without reaping, so that the pid the handler may kill stays
 	 * clang's until it is forgotten */
-	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0) {
-		if (errno != EINTR) {
-			errorf("waiting for '%s': %s", argv[0],
-			       strerror(errno));
-			return -1;
-		}
+	while ((rc = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT)) < 0 &&
+	       errno == EINTR)
+		;
+	if (rc < 0) {
+		errorf("waiting for '%s': %s", argv[0], strerror(errno));
+		sig_child = 0;
+		return -1;
 	}
 	hold_signals(&old);
 	sig_child = 0;
@@ -333,7 +334,7 @@ static int64_t largest_function(const struct strbuf *obj, char **name)
 		data = elf_getdata(scn, NULL);
 		if (!data)
 			continue;
-		n = sh.sh_size / sh.sh_entsize;
+		n = data->d_size / sh.sh_entsize;
 		for (i = 0; i < n; i++) {
 			GElf_Sym sym;
 			const char *s;
@@ -393,7 +394,7 @@ static int build_object(const struct xlbc_opts *o, const char *name,
 	char *tmpdir = NULL, *cfile = NULL, *obj = NULL, *base, *inc = NULL;
 	char *sysinc = NULL, *probe, *input = xstrdup(name);
 	char *argv[24];
-	int fd, argc = 0, ret = -1;
+	int fd, err = 0, argc = 0, ret = -1;
 	bool keep = false;
 	struct stat st;
 	sigset_t old;
@@ -416,10 +417,12 @@ static int build_object(const struct xlbc_opts *o, const char *name,
 	hold_signals(&old);
 	if (mkdtemp(tmpdir))
 		sig_tmpdir = tmpdir;
+	else
+		err = errno;
 	release_signals(&old);
 	if (!sig_tmpdir) {
 		errorf("cannot create a temporary directory: %s",
-		       strerror(errno));
+		       strerror(err));
 		free(tmpdir);
 		tmpdir = NULL;
 		goto out;

@@ -18,7 +18,7 @@ esac
 
 # Debian packages xlb builds and tests with.
 PACKAGES="gcc make autoconf automake pkg-config flex bison clang llvm \
-libbpf-dev libyaml-dev libpcap-dev linux-libc-dev libc6-dev \
+libbpf-dev libelf-dev libyaml-dev libpcap-dev linux-libc-dev libc6-dev \
 iproute2 ethtool tcpdump util-linux procps jq valgrind libclang-rt-dev \
 bpftool xdp-tools"
 

@@ -5,15 +5,20 @@
  * and renamed into place only when complete, so a failed run never leaves a
  * half-written or clobbered file.
  */
+#define _GNU_SOURCE /* getdents64 */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <libgen.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +26,7 @@
 #include "config.h"
 #include "driver.h"
 #include "outfile.h"
+#include "xlb-paths.h"
 #include "xlbc.h"
 
 extern char **environ;
@@ -35,6 +41,118 @@ static void errorf(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * What a fatal signal (SIGINT, SIGTERM, SIGHUP) undoes before xlbc dies of
+ * it: clang while it runs, and the private directory it works in; lib/
+ * outfile removes the temporary files of outputs being written.  Both are
+ * set with the signals held, so that the handler sees each whole.
+ */
+static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static volatile pid_t sig_child;
+static const char *volatile sig_tmpdir;
+
+static void hold_signals(sigset_t *old)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
+		sigaddset(&set, fatal_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void release_signals(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+/* In the handler, as every function below up to xlbc_catch_signals():
+ * async-signal-safe calls only. */
+static void stop_child(pid_t pid, int sig)
+{
+	int i;
+
+	/* clang removes its output on SIGINT, SIGTERM and SIGHUP; give it
+	 * two seconds for that, then kill it */
+	kill(pid, sig);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			return;
+		poll(NULL, 0, 10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Remove dir and the files in it (clang's, whatever their names). */
+static void remove_dir(const char *dir)
+{
+	char buf[4096] __attribute__((aligned(8))); /* struct dirent64s */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int pass, removed = 1;
+
+	for (pass = 0; fd >= 0 && removed && pass < 8; pass++) {
+		ssize_t n, off;
+
+		removed = 0;
+		lseek(fd, 0, SEEK_SET);
+		while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
+			for (off = 0; off < n;) {
+				struct dirent64 *d = (void *)(buf + off);
+
+				if (strcmp(d->d_name, ".") &&
+				    strcmp(d->d_name, "..") &&
+				    unlinkat(fd, d->d_name, 0) == 0)
+					removed++;
+				off += d->d_reclen;
+			}
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	rmdir(dir);
+}
+
+static void on_fatal_signal(int sig)
+{
+	pid_t child = sig_child;
+	const char *dir = sig_tmpdir;
+	sigset_t set;
+
+	if (child > 0)
+		stop_child(child, sig);
+	if (dir)
+		remove_dir(dir);
+	xlb_outfile_remove_temps();
+	/* die of the signal, as the caller expects */
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	raise(sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	_exit(128 + sig);
+}
+
+void xlbc_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_fatal_signal };
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++)
+		sigaddset(&sa.sa_mask, fatal_signals[i]);
+	for (i = 0; i < ARRAY_SIZE(fatal_signals); i++) {
+		struct sigaction old;
+
+		/* one ignored from the start (nohup, a background job) stays
+		 * ignored */
+		if (sigaction(fatal_signals[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(fatal_signals[i], &sa, NULL);
+	}
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -133,8 +251,13 @@ static const char *clang_path(void)
 	return clang && *clang ? clang : XLB_CLANG;
 }
 
+/* Run argv and wait for it: 0 if it succeeded, 1 if it failed, -1 (said
+ * why) if it could not be run.  A fatal signal meanwhile stops it too. */
 static int run(char *const argv[], bool verbose)
 {
+	posix_spawnattr_t attr;
+	siginfo_t info;
+	sigset_t old;
 	pid_t pid;
 	int status, rc;
 
@@ -143,20 +266,40 @@ static int run(char *const argv[], bool verbose)
 			fprintf(stderr, "%s%s", i ? " " : "", argv[i]);
 		fputc('\n', stderr);
 	}
-	rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	/* held until the handler knows the child; the child gets the mask
+	 * xlbc had */
+	hold_signals(&old);
+	rc = posix_spawnattr_init(&attr);
+	if (!rc)
+		rc = posix_spawnattr_setsigmask(&attr, &old);
+	if (!rc)
+		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	if (!rc)
+		rc = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (!rc)
+		sig_child = pid;
+	release_signals(&old);
 	if (rc) {
 		errorf("cannot run '%s': %s; install clang or set XLB_CLANG",
 		       argv[0], strerror(rc));
 		return -1;
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			errorf("waiting for '%s': %s", argv[0],
-			       strerror(errno));
-			return -1;
-		}
+	/* wait without reaping, so that the pid the handler may kill stays
+	 * clang's until it is forgotten */
+	while ((rc = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT)) < 0 &&
+	       errno == EINTR)
+		;
+	if (rc < 0) {
+		errorf("waiting for '%s': %s", argv[0], strerror(errno));
+		sig_child = 0;
+		return -1;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	hold_signals(&old);
+	sig_child = 0;
+	rc = waitpid(pid, &status, 0);
+	release_signals(&old);
+	if (rc == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	return 1;
 }
@@ -165,108 +308,96 @@ static int run(char *const argv[], bool verbose)
 #define XLB_MAX_PROG_INSNS 32767
 #define BPF_INSN_SIZE 8
 
-static uint64_t le(const unsigned char *p, int n)
+/* The size in bytes of the largest function (STT_FUNC symbol) in the
+ * object clang wrote, its name in *name (the caller frees it); -1 if libelf
+ * cannot read the object or it has no function. */
+static int64_t largest_function(const struct strbuf *obj, char **name)
 {
-	uint64_t v = 0;
+	Elf_Scn *scn = NULL;
+	int64_t best = -1;
+	Elf *elf;
 
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
-/* The size in bytes of the largest function in the object, its name in
- * *name (pointing into obj), or -1.  Only what clang -target bpf writes on
- * this host: ELF64, little-endian, one symbol table. */
-static int64_t largest_function(const struct strbuf *obj, const char **name)
-{
-	const unsigned char *e = (const unsigned char *)obj->buf;
-	uint64_t shoff, off, size, link, best = 0;
-	unsigned int shentsize, shnum, i;
-	int found = 0;
-
-	if (obj->len < 64 || memcmp(e, "\177ELF", 4) || e[4] != 2 || e[5] != 1)
+	*name = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -1;
-	shoff = le(e + 0x28, 8);
-	shentsize = (unsigned int)le(e + 0x3a, 2);
-	shnum = (unsigned int)le(e + 0x3c, 2);
-	if (shentsize < 64 || shoff > obj->len ||
-	    (uint64_t)shnum * shentsize > obj->len - shoff)
+	elf = elf_memory(obj->buf, obj->len);
+	if (!elf)
 		return -1;
-	for (i = 0; i < shnum; i++) {
-		const unsigned char *sh = e + shoff + (uint64_t)i * shentsize;
-		const unsigned char *strsh;
-		uint64_t j, stroff, strsize;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t i, n;
 
-		if (le(sh + 4, 4) != 2) /* SHT_SYMTAB */
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB ||
+		    !sh.sh_entsize)
 			continue;
-		off = le(sh + 24, 8);
-		size = le(sh + 32, 8);
-		link = le(sh + 40, 4);
-		if (off > obj->len || size > obj->len - off || link >= shnum)
-			return -1;
-		strsh = e + shoff + link * shentsize;
-		stroff = le(strsh + 24, 8);
-		strsize = le(strsh + 32, 8);
-		if (stroff > obj->len || strsize > obj->len - stroff)
-			return -1;
-		for (j = 0; j + 24 <= size; j += 24) {
-			const unsigned char *sym = e + off + j;
-			uint64_t n = le(sym, 4), sz = le(sym + 16, 8);
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		n = data->d_size / sh.sh_entsize;
+		for (i = 0; i < n; i++) {
+			GElf_Sym sym;
+			const char *s;
 
-			if ((sym[4] & 0xf) != 2 || n >= strsize) /* STT_FUNC */
+			if (!gelf_getsym(data, (int)i, &sym) ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    sym.st_size > INT64_MAX ||
+			    (int64_t)sym.st_size <= best)
 				continue;
-			if (!found || sz > best) {
-				best = sz;
-				*name = (const char *)e + stroff + n;
-				found = 1;
-			}
+			s = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!s)
+				continue;
+			best = (int64_t)sym.st_size;
+			free(*name);
+			*name = xstrdup(s);
 		}
 	}
-	if (!found || memchr(*name, '\0', obj->len - (size_t)(*name - obj->buf)) == NULL)
-		return -1;
-	return (int64_t)best;
+	elf_end(elf);
+	return best;
 }
 
 /* clang 14 does not refuse a jump that its 16-bit offset cannot span; it
  * wraps.  Refuse a function that long rather than load one that may jump
  * somewhere else.  (The rules come in functions of a few dozen each, so
  * only rules of extraordinary size get here.) */
-static int check_program_size(const struct xlbc_opts *o,
-			      const struct strbuf *obj, size_t nrules)
+static int check_program_size(const char *name, const struct strbuf *obj,
+			      size_t nrules)
 {
-	const char *fn = NULL;
+	char *fn;
 	int64_t size = largest_function(obj, &fn);
+	int err = -1;
 
-	if (size < 0) {
+	if (size < 0)
 		errorf("internal error: clang's object for '%s' has no functions",
-		       o->input);
-		return -1;
-	}
-	if (size / BPF_INSN_SIZE > XLB_MAX_PROG_INSNS) {
+		       name);
+	else if (size / BPF_INSN_SIZE > XLB_MAX_PROG_INSNS)
 		errorf("'%s': the %zu rules make a BPF function (%s) of %lld "
 		       "instructions, more than the %d that its jumps can span; "
 		       "use fewer or smaller rules (see LIMITS in xlb-rules(5))",
-		       o->input, nrules, fn, (long long)(size / BPF_INSN_SIZE),
+		       name, nrules, fn, (long long)(size / BPF_INSN_SIZE),
 		       XLB_MAX_PROG_INSNS);
-		return -1;
-	}
-	return 0;
+	else
+		err = 0;
+	free(fn);
+	return err;
 }
 
 /* Build the object and return its bytes in *obj; the caller writes every
  * output once all are ready.  clang works in a private directory, on C
  * named after the rules file so that its messages and the debug info name
  * something meaningful. */
-static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
-			struct strbuf *objbuf)
+static int build_object(const struct xlbc_opts *o, const char *name,
+			const struct strbuf *c, struct strbuf *objbuf)
 {
 	char *tdir_owned;
 	const char *tdir = template_dir(&tdir_owned);
 	char *tmpdir = NULL, *cfile = NULL, *obj = NULL, *base, *inc = NULL;
-	char *sysinc = NULL, *probe, *input = xstrdup(o->input);
+	char *sysinc = NULL, *probe, *input = xstrdup(name);
 	char *argv[24];
-	int fd, argc = 0, ret = -1;
+	int fd, err = 0, argc = 0, ret = -1;
+	bool keep = false;
 	struct stat st;
+	sigset_t old;
 
 	probe = xasprintf("%s/xlb_prog.h", tdir);
 	if (stat(probe, &st) < 0) {
@@ -283,14 +414,20 @@ static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
 
 		tmpdir = xasprintf("%s/xlbc.XXXXXX", t && *t ? t : "/tmp");
 	}
-	if (!mkdtemp(tmpdir)) {
+	hold_signals(&old);
+	if (mkdtemp(tmpdir))
+		sig_tmpdir = tmpdir;
+	else
+		err = errno;
+	release_signals(&old);
+	if (!sig_tmpdir) {
 		errorf("cannot create a temporary directory: %s",
-		       strerror(errno));
+		       strerror(err));
 		free(tmpdir);
 		tmpdir = NULL;
 		goto out;
 	}
-	base = basename(input);
+	base = strcmp(name, XLB_STDIN_NAME) ? basename(input) : "stdin";
 	cfile = xasprintf("%s/%s.c", tmpdir,
 			  *base && *base != '.' ? base : "rules");
 	fd = open(cfile, O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -334,20 +471,18 @@ static int build_object(const struct xlbc_opts *o, const struct strbuf *c,
 		errorf("internal error: clang could not build the generated C "
 		       "(kept in '%s'); please report this with the rules file",
 		       cfile);
-		free(cfile);
-		cfile = NULL; /* keep it for the report */
-		free(tmpdir);
-		tmpdir = NULL;
+		keep = true; /* the C, for the report */
 		break;
 	default: /* clang did not run; run() said why */
 		break;
 	}
 out:
+	sig_tmpdir = NULL;
 	if (obj)
 		unlink(obj);
-	if (cfile)
+	if (cfile && !keep)
 		unlink(cfile);
-	if (tmpdir)
+	if (tmpdir && !keep)
 		rmdir(tmpdir);
 	free(cfile);
 	free(tmpdir);
@@ -359,21 +494,28 @@ out:
 	return ret;
 }
 
-/* Files ending in .yaml or .yml are read by the YAML front end. */
-static bool is_yaml(const char *path)
-{
-	size_t n = strlen(path);
-
-	return (n > 5 && !strcasecmp(path + n - 5, ".yaml")) ||
-	       (n > 4 && !strcasecmp(path + n - 4, ".yml"));
-}
-
 int xlb_read_rules(const struct xlb_source *src, struct xlb_ruleset *rs,
 		   struct xlb_diags *diags)
 {
+	const char *nul = memchr(src->text, '\0', src->len);
+
+	/* Text has no NUL byte: this is some other file, and the scanner
+	 * would go on to report its every byte.  (libyaml refuses one.) */
+	if (nul && !src->yaml) {
+		struct xlb_loc loc = { .first_off = (size_t)(nul - src->text) };
+
+		xlb_source_pos(src, loc.first_off, &loc.first_line,
+			       &loc.first_column);
+		loc.last_off = loc.first_off + 1;
+		loc.last_line = loc.first_line;
+		loc.last_column = loc.first_column;
+		xlb_error(diags, &loc,
+			  "NUL byte in a text rules file; is it the right file?");
+		return -1;
+	}
 	/* The parser keeps only statements that parsed whole, so checking
 	 * them after a syntax error is safe and reports more in one run. */
-	if (is_yaml(src->path))
+	if (src->yaml)
 		xlb_parse_yaml(src, rs, diags);
 	else
 		xlb_parse(src, rs, diags);
@@ -381,7 +523,7 @@ int xlb_read_rules(const struct xlb_source *src, struct xlb_ruleset *rs,
 	if (diags->nerrors)
 		return -1;
 	/* A YAML rule's counter label is its canonical text. */
-	if (is_yaml(src->path))
+	if (src->yaml)
 		xlb_rules_set_text(rs);
 	return 0;
 }
@@ -396,9 +538,19 @@ int xlbc_run(const struct xlbc_opts *o)
 
 	err = xlb_source_load(&src, o->input);
 	if (err) {
-		errorf("cannot read '%s': %s", o->input, strerror(-err));
+		char *name = strcmp(o->input, "-") ? xasprintf("'%s'", o->input)
+						   : xstrdup("standard input");
+
+		if (err == -EFBIG)
+			errorf("%s is larger than %u MiB; no rules file may be "
+			       "larger (see LIMITS in xlb-rules(5))",
+			       name, XLB_MAX_SOURCE_SIZE >> 20);
+		else
+			errorf("cannot read %s: %s", name, strerror(-err));
+		free(name);
 		return 1;
 	}
+	src.yaml |= o->yaml;
 	xlb_diags_init(&diags, &src);
 	xlb_ruleset_init(&rs, &src);
 
@@ -419,8 +571,8 @@ int xlbc_run(const struct xlbc_opts *o)
 
 	xlb_codegen(&rs, &c);
 	/* Outputs are written only once all of them are ready. */
-	if (o->output && (build_object(o, &c, &obj) < 0 ||
-			  check_program_size(o, &obj, rs.nrules) < 0))
+	if (o->output && (build_object(o, src.path, &c, &obj) < 0 ||
+			  check_program_size(src.path, &obj, rs.nrules) < 0))
 		goto out;
 	if (o->emit_c && write_output(o->emit_c, c.buf, c.len) < 0)
 		goto out;

@@ -53,9 +53,9 @@ const char *xlb_suggest_keyword(const char *word);
 /* The word in the NULL-terminated list closest to word, or NULL. */
 const char *xlb_suggest_word(const char *word, const char *const *words);
 
-/* driver.c: parse src with the front end its name calls for (YAML for
- * .yaml and .yml), check it, and label YAML rules with their canonical
- * text; 0, or -1 if errors were recorded. */
+/* driver.c: parse src with the front end of its syntax (src->yaml), check
+ * it, and label YAML rules with their canonical text; 0, or -1 if errors
+ * were recorded. */
 int xlb_read_rules(const struct xlb_source *src, struct xlb_ruleset *rs,
 		   struct xlb_diags *diags);
 

@@ -100,24 +100,6 @@ static size_t char_to_byte(struct yctx *c, size_t idx)
 	return c->cur_byte < len ? c->cur_byte : len;
 }
 
-/* Line and column (1-based, bytes) of a byte offset. */
-static void byte_pos(const struct xlb_source *src, size_t off,
-		     unsigned int *line, unsigned int *col)
-{
-	size_t lo = 0, hi = src->nlines;
-
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (src->lines[mid] <= off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	*line = (unsigned int)lo + 1;
-	*col = (unsigned int)(off - src->lines[lo]) + 1;
-}
-
 /* The location of the bytes [first, last). */
 static struct xlb_loc span(const struct yctx *c, size_t first, size_t last)
 {
@@ -127,8 +109,8 @@ static struct xlb_loc span(const struct yctx *c, size_t first, size_t last)
 		last = first;
 	l.first_off = first;
 	l.last_off = last;
-	byte_pos(c->src, first, &l.first_line, &l.first_column);
-	byte_pos(c->src, last > first ? last - 1 : first, &l.last_line,
+	xlb_source_pos(c->src, first, &l.first_line, &l.first_column);
+	xlb_source_pos(c->src, last > first ? last - 1 : first, &l.last_line,
 		 &l.last_column);
 	return l;
 }

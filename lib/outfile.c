@@ -2,7 +2,9 @@
 /* outfile.c - see outfile.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +13,48 @@
 
 #include "outfile.h"
 
+/* The temporary files of the outputs open now, for a signal handler
+ * (xlb_outfile_remove_temps): a slot is set once its file exists and
+ * cleared before the name is freed. */
+static const char *volatile live_tmp[8];
+
+/* Create f->tmp and note it in live_tmp, with every signal held so that no
+ * handler runs between the two.  The file descriptor, or -1. */
+static int create_tmp(struct xlb_outfile *f)
+{
+	sigset_t all, old;
+	size_t i;
+	int fd;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	fd = mkstemp(f->tmp);
+	for (i = 0; fd >= 0 && i < sizeof(live_tmp) / sizeof(live_tmp[0]); i++) {
+		if (!live_tmp[i]) {
+			live_tmp[i] = f->tmp;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return fd;
+}
+
+void xlb_outfile_remove_temps(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(live_tmp) / sizeof(live_tmp[0]); i++)
+		if (live_tmp[i])
+			unlink(live_tmp[i]);
+}
+
 static void reset(struct xlb_outfile *f)
 {
+	size_t i;
+
+	for (i = 0; f->tmp && i < sizeof(live_tmp) / sizeof(live_tmp[0]); i++)
+		if (live_tmp[i] == f->tmp)
+			live_tmp[i] = NULL;
 	free(f->path);
 	free(f->target);
 	free(f->tmp);
@@ -60,7 +102,7 @@ int xlb_outfile_open(struct xlb_outfile *f, const char *path)
 		return -ENOMEM;
 	}
 	sprintf(f->tmp, "%s.XXXXXX", f->target);
-	f->fd = mkstemp(f->tmp);
+	f->fd = create_tmp(f);
 	if (f->fd < 0) {
 		err = -errno;
 		reset(f);
@@ -124,4 +166,67 @@ void xlb_outfile_abort(struct xlb_outfile *f)
 	if (f->tmp)
 		unlink(f->tmp);
 	reset(f);
+}
+
+/* dir/name in a new string, or NULL. */
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+/* path resolved for comparison: realpath() if it exists, else the target
+ * of a dangling symbolic link (depth: how many more to follow), else its
+ * resolved directory and its name, else path itself; NULL when out of
+ * memory or links. */
+static char *resolve(const char *path, int depth)
+{
+	char *r = realpath(path, NULL), *dir, *base, *d;
+	char link[PATH_MAX];
+	struct stat st;
+	ssize_t n = -1;
+
+	if (r || depth <= 0)
+		return r;
+	dir = strdup(path);
+	base = strdup(path);
+	if (!dir || !base)
+		goto out;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		d = link[0] == '/' ? strdup(link) : join(dirname(dir), link);
+		r = d ? resolve(d, depth - 1) : NULL;
+	} else {
+		d = realpath(dirname(dir), NULL);
+		r = d ? join(d, basename(base)) : strdup(path);
+	}
+	free(d);
+out:
+	free(dir);
+	free(base);
+	return r;
+}
+
+bool xlb_outfile_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	bool has_a = stat(a, &sa) == 0, has_b = stat(b, &sb) == 0;
+	char *ra, *rb;
+	bool same;
+
+	if (has_a || has_b)
+		return has_a && has_b && sa.st_dev == sb.st_dev &&
+		       sa.st_ino == sb.st_ino;
+	ra = resolve(a, 8);
+	rb = resolve(b, 8);
+	same = ra && rb && !strcmp(ra, rb);
+	free(ra);
+	free(rb);
+	return same;
 }

@@ -9,6 +9,8 @@
 #ifndef XLB_OUTFILE_H
 #define XLB_OUTFILE_H
 
+#include <stdbool.h>
+
 struct xlb_outfile {
 	char *path;   /* as the user named it */
 	char *target; /* the file that commit replaces */
@@ -26,5 +28,15 @@ int xlb_outfile_write(struct xlb_outfile *f, const void *buf,
 int xlb_outfile_commit(struct xlb_outfile *f);
 /* Throw the output away; the target is left as it was. */
 void xlb_outfile_abort(struct xlb_outfile *f);
+/* Remove the temporary files of the outputs open now, leaving the targets
+ * as they were: for a fatal signal's handler (async-signal-safe). */
+void xlb_outfile_remove_temps(void);
+
+/* Whether paths a and b name one file: the same device and inode when
+ * both exist; when neither does, the same path once resolved as
+ * xlb_outfile_open resolves it (symbolic links followed, a missing last
+ * name kept), so that "./x.o" and "x.o" are one output yet to be written.
+ * For refusing an output that is an input or another output. */
+bool xlb_outfile_same_file(const char *a, const char *b);
 
 #endif

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* meta.c - reading the metadata that xlbc writes into every object. */
 #include <arpa/inet.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <gelf.h>
 
 #include "log.h"
 #include "meta.h"
@@ -331,11 +331,11 @@ const char *xlb_meta_slot_kind(const struct xlb_meta *m, unsigned int slot)
  * file itself: empty, not ELF, cut short before its section headers. */
 static const char *elf_problem(const char *path)
 {
-	unsigned char h[64];
+	const char *why = "the file is corrupt";
 	struct stat st;
-	__u64 shoff;
-	__u16 machine, shentsize, shnum;
-	ssize_t n;
+	GElf_Ehdr eh;
+	Elf *elf;
+	size_t shnum;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -344,27 +344,27 @@ static const char *elf_problem(const char *path)
 			close(fd);
 		return NULL;
 	}
-	n = read(fd, h, sizeof(h));
-	close(fd);
-	if (st.st_size == 0)
+	if (st.st_size == 0) {
+		close(fd);
 		return "the file is empty";
-	if (n < 4 || memcmp(h, ELFMAG, SELFMAG))
-		return "the file is not ELF";
-	if (n < (ssize_t)sizeof(Elf64_Ehdr) || h[EI_CLASS] != ELFCLASS64 ||
-	    h[EI_DATA] != ELFDATA2LSB)
-		return "the file is not a 64-bit little-endian ELF object, as "
-		       "BPF objects for this machine are";
-	memcpy(&machine, h + offsetof(Elf64_Ehdr, e_machine), sizeof(machine));
-	if (machine != EM_BPF)
-		return "the file is an ELF object for another machine, not BPF";
-	memcpy(&shoff, h + offsetof(Elf64_Ehdr, e_shoff), sizeof(shoff));
-	memcpy(&shentsize, h + offsetof(Elf64_Ehdr, e_shentsize),
-	       sizeof(shentsize));
-	memcpy(&shnum, h + offsetof(Elf64_Ehdr, e_shnum), sizeof(shnum));
-	if (shoff > (__u64)st.st_size ||
-	    (__u64)shentsize * shnum > (__u64)st.st_size - shoff)
-		return "the file is truncated";
-	return "the file is corrupt";
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		why = "the file is not ELF";
+	else if (gelf_getclass(elf) != ELFCLASS64 || !gelf_getehdr(elf, &eh) ||
+		 eh.e_ident[EI_DATA] != ELFDATA2LSB)
+		why = "the file is not a 64-bit little-endian ELF object, as "
+		      "BPF objects for this machine are";
+	else if (eh.e_machine != EM_BPF)
+		why = "the file is an ELF object for another machine, not BPF";
+	else if (elf_getshdrnum(elf, &shnum) < 0 ||
+		 eh.e_shoff > (__u64)st.st_size ||
+		 (__u64)eh.e_shentsize * shnum > (__u64)st.st_size - eh.e_shoff)
+		why = "the file is truncated";
+	elf_end(elf);
+	close(fd);
+	return why;
 }
 
 struct bpf_object *xlb_object_open(const char *path, struct xlb_meta *m)

@@ -17,21 +17,21 @@ XLB_META("xlb-meta 1\n"
 	 "compiler xlbc 0.1.0\n"
 	 "source rules/dns-lb.conf\n"
 	 "rules 5\n"
-	 "rule 6 udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash\n"
+	 "rule 7 udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src\n"
 	 "backend 0 10.0.1.11\n"
 	 "backend 0 10.0.1.12\n"
 	 "backend 0 10.0.1.13\n"
-	 "rule 7 tcp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash\n"
+	 "rule 8 tcp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src\n"
 	 "backend 1 10.0.1.11\n"
 	 "backend 1 10.0.1.12\n"
 	 "backend 1 10.0.1.13\n"
-	 "rule 8 udp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash\n"
+	 "rule 9 udp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src\n"
 	 "backend 2 [2001:db8:1::11]\n"
 	 "backend 2 [2001:db8:1::12]\n"
-	 "rule 9 tcp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash\n"
+	 "rule 10 tcp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src\n"
 	 "backend 3 [2001:db8:1::11]\n"
 	 "backend 3 [2001:db8:1::12]\n"
-	 "rule 11 drop dst { 192.0.2.53, 2001:db8::53 }\n"
+	 "rule 12 drop dst { 192.0.2.53, 2001:db8::53 }\n"
 	 "default 0 pass\n"
 	 "malformed 0 drop\n"
 	 "non-ip 0 pass\n");
@@ -45,7 +45,7 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	if (!p)
 		return 0;
 
-	/* rules/dns-lb.conf:6: udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash */
+	/* rules/dns-lb.conf:7: udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
 	xlb_barrier_var(p);
 	if (p->family == 4 &&
 	    (p->proto == IPPROTO_UDP || p->l4_unknown) &&
@@ -58,13 +58,13 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 		    bpf_ntohs(p->dport) == 53) {
 			if (!p->whole)
 				goto malformed;
-			i = xlb_hash_pick(xlb_flow_hash(p), 3); /* flow hash */
+			i = xlb_hash_pick(xlb_src_hash(p), 3); /* source hash */
 			p->backend = 0 + i + 1; /* xlb_backends[0 + i] */
 			return XLB_HIT(0, XDP_PASS);
 		}
 	}
 
-	/* rules/dns-lb.conf:7: tcp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash */
+	/* rules/dns-lb.conf:8: tcp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
 	xlb_barrier_var(p);
 	if (p->family == 4 &&
 	    (p->proto == IPPROTO_TCP || p->l4_unknown) &&
@@ -77,13 +77,13 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 		    bpf_ntohs(p->dport) == 53) {
 			if (!p->whole)
 				goto malformed;
-			i = xlb_hash_pick(xlb_flow_hash(p), 3); /* flow hash */
+			i = xlb_hash_pick(xlb_src_hash(p), 3); /* source hash */
 			p->backend = 3 + i + 1; /* xlb_backends[3 + i] */
 			return XLB_HIT(1, XDP_PASS);
 		}
 	}
 
-	/* rules/dns-lb.conf:8: udp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash */
+	/* rules/dns-lb.conf:9: udp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src */
 	xlb_barrier_var(p);
 	if (p->family == 6 &&
 	    (p->proto == IPPROTO_UDP || p->l4_unknown) &&
@@ -96,13 +96,13 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 		    bpf_ntohs(p->dport) == 53) {
 			if (!p->whole)
 				goto malformed;
-			i = xlb_hash_pick(xlb_flow_hash(p), 2); /* flow hash */
+			i = xlb_hash_pick(xlb_src_hash(p), 2); /* source hash */
 			p->backend = 6 + i + 1; /* xlb_backends[6 + i] */
 			return XLB_HIT(2, XDP_PASS);
 		}
 	}
 
-	/* rules/dns-lb.conf:9: tcp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash */
+	/* rules/dns-lb.conf:10: tcp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src */
 	xlb_barrier_var(p);
 	if (p->family == 6 &&
 	    (p->proto == IPPROTO_TCP || p->l4_unknown) &&
@@ -115,13 +115,13 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 		    bpf_ntohs(p->dport) == 53) {
 			if (!p->whole)
 				goto malformed;
-			i = xlb_hash_pick(xlb_flow_hash(p), 2); /* flow hash */
+			i = xlb_hash_pick(xlb_src_hash(p), 2); /* source hash */
 			p->backend = 8 + i + 1; /* xlb_backends[8 + i] */
 			return XLB_HIT(3, XDP_PASS);
 		}
 	}
 
-	/* rules/dns-lb.conf:11: drop dst { 192.0.2.53, 2001:db8::53 } */
+	/* rules/dns-lb.conf:12: drop dst { 192.0.2.53, 2001:db8::53 } */
 	xlb_barrier_var(p);
 	if ((p->family == 4 ? p->daddr[0] == __bpf_constant_htonl(0xc0000235) /* 192.0.2.53 */ :
 	     (p->daddr[0] == __bpf_constant_htonl(0x20010db8) && p->daddr[1] == __bpf_constant_htonl(0x00000000) && p->daddr[2] == __bpf_constant_htonl(0x00000000) && p->daddr[3] == __bpf_constant_htonl(0x00000053)) /* 2001:db8::53 */)) {
@@ -148,18 +148,18 @@ static __always_inline int xlb_rules(struct xlb_key *p)
 
 /* Every rewrite's backends, by p->backend - 1. */
 static const struct xlb_backend xlb_backends[10] XLB_RODATA = {
-	/* rules/dns-lb.conf:6: udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash */
+	/* rules/dns-lb.conf:7: udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
 	{ .addr = { __bpf_constant_htonl(0x0a00010b) }, .has_addr = 1, }, /* 0: 10.0.1.11 */
 	{ .addr = { __bpf_constant_htonl(0x0a00010c) }, .has_addr = 1, }, /* 1: 10.0.1.12 */
 	{ .addr = { __bpf_constant_htonl(0x0a00010d) }, .has_addr = 1, }, /* 2: 10.0.1.13 */
-	/* rules/dns-lb.conf:7: tcp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash */
+	/* rules/dns-lb.conf:8: tcp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
 	{ .addr = { __bpf_constant_htonl(0x0a00010b) }, .has_addr = 1, }, /* 3: 10.0.1.11 */
 	{ .addr = { __bpf_constant_htonl(0x0a00010c) }, .has_addr = 1, }, /* 4: 10.0.1.12 */
 	{ .addr = { __bpf_constant_htonl(0x0a00010d) }, .has_addr = 1, }, /* 5: 10.0.1.13 */
-	/* rules/dns-lb.conf:8: udp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash */
+	/* rules/dns-lb.conf:9: udp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src */
 	{ .addr = { __bpf_constant_htonl(0x20010db8), __bpf_constant_htonl(0x00010000), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000011) }, .has_addr = 1, }, /* 6: [2001:db8:1::11] */
 	{ .addr = { __bpf_constant_htonl(0x20010db8), __bpf_constant_htonl(0x00010000), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000012) }, .has_addr = 1, }, /* 7: [2001:db8:1::12] */
-	/* rules/dns-lb.conf:9: tcp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash */
+	/* rules/dns-lb.conf:10: tcp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src */
 	{ .addr = { __bpf_constant_htonl(0x20010db8), __bpf_constant_htonl(0x00010000), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000011) }, .has_addr = 1, }, /* 8: [2001:db8:1::11] */
 	{ .addr = { __bpf_constant_htonl(0x20010db8), __bpf_constant_htonl(0x00010000), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000012) }, .has_addr = 1, }, /* 9: [2001:db8:1::12] */
 };
@@ -192,10 +192,10 @@ int xlb_xdp(struct xdp_md *ctx)
 
 /* What replies get back: xlb_reverse[n - 1] for xlb_replies() = n. */
 static const struct xlb_backend xlb_reverse[4] XLB_RODATA = {
-	{ .addr = { __bpf_constant_htonl(0xc0000235) }, .has_addr = 1, }, /* 0: line 6, source 192.0.2.53 */
-	{ .addr = { __bpf_constant_htonl(0xc0000235) }, .has_addr = 1, }, /* 1: line 7, source 192.0.2.53 */
-	{ .addr = { __bpf_constant_htonl(0x20010db8), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000053) }, .has_addr = 1, }, /* 2: line 8, source 2001:db8::53 */
-	{ .addr = { __bpf_constant_htonl(0x20010db8), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000053) }, .has_addr = 1, }, /* 3: line 9, source 2001:db8::53 */
+	{ .addr = { __bpf_constant_htonl(0xc0000235) }, .has_addr = 1, }, /* 0: line 7, source 192.0.2.53 */
+	{ .addr = { __bpf_constant_htonl(0xc0000235) }, .has_addr = 1, }, /* 1: line 8, source 192.0.2.53 */
+	{ .addr = { __bpf_constant_htonl(0x20010db8), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000053) }, .has_addr = 1, }, /* 2: line 9, source 2001:db8::53 */
+	{ .addr = { __bpf_constant_htonl(0x20010db8), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000053) }, .has_addr = 1, }, /* 3: line 10, source 2001:db8::53 */
 };
 
 /* The reply path: each rewrite in reverse, in file order. */
@@ -204,7 +204,7 @@ __noinline int xlb_replies(struct xlb_key *p)
 	if (!p)
 		return 0;
 
-	/* rules/dns-lb.conf:6: udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash */
+	/* rules/dns-lb.conf:7: udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
 	xlb_barrier_var(p);
 	if (p->family == 4 && p->proto == IPPROTO_UDP) {
 		if (p->whole) {
@@ -227,7 +227,7 @@ __noinline int xlb_replies(struct xlb_key *p)
 			return 1;
 	}
 
-	/* rules/dns-lb.conf:7: tcp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash */
+	/* rules/dns-lb.conf:8: tcp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
 	xlb_barrier_var(p);
 	if (p->family == 4 && p->proto == IPPROTO_TCP) {
 		if (p->whole) {
@@ -250,7 +250,7 @@ __noinline int xlb_replies(struct xlb_key *p)
 			return 2;
 	}
 
-	/* rules/dns-lb.conf:8: udp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash */
+	/* rules/dns-lb.conf:9: udp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src */
 	xlb_barrier_var(p);
 	if (p->family == 6 && p->proto == IPPROTO_UDP) {
 		if (p->whole) {
@@ -268,7 +268,7 @@ __noinline int xlb_replies(struct xlb_key *p)
 			return 3;
 	}
 
-	/* rules/dns-lb.conf:9: tcp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash */
+	/* rules/dns-lb.conf:10: tcp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src */
 	xlb_barrier_var(p);
 	if (p->family == 6 && p->proto == IPPROTO_TCP) {
 		if (p->whole) {

@@ -258,39 +258,22 @@ static __always_inline int xlb_ipv6_ext(__u8 next)
 	       next == IPPROTO_FRAGMENT;
 }
 
-/* The IPv6 header at offset off of a frame of len bytes, and its chain of
- * extension headers. */
-static __always_inline int xlb_parse_ip6(void *data, void *data_end, __u32 len,
-					 __u32 off, struct xlb_key *k)
+/*
+ * The chain of IPv6 extension headers that starts at offset hoff with next
+ * header next, in a datagram that ends at offset end, then the transport
+ * header.  Only packets with extension headers come here: it runs in a
+ * global function of its own (xlb_parse_ext_xdp, xlb_parse_ext_skb), which
+ * the verifier checks once, the common packet paying for no call.
+ */
+static __always_inline int xlb_walk_ext(void *data, void *data_end,
+					__u32 hoff, __u32 end, __u32 next,
+					struct xlb_key *k)
 {
-	struct ipv6hdr *ip6;
-	__u32 plen, end, hoff, i;
 	int first_frag = 0;
-	__u8 next;
+	__u32 i;
 
-	if (off > XLB_MAX_OFF)
+	if (!k)
 		return XLB_MALFORMED;
-	ip6 = data + off;
-	if ((void *)(ip6 + 1) > data_end)
-		return XLB_MALFORMED;
-	if (ip6->version != 6)
-		return XLB_MALFORMED;
-	plen = bpf_ntohs(ip6->payload_len);
-	next = ip6->nexthdr;
-	/* A jumbogram (RFC 2675) says 0 here and gives its length in a
-	 * hop-by-hop option: the datagram runs to the end of the frame. */
-	if (plen == 0 && next == IPPROTO_HOPOPTS)
-		plen = len - off - sizeof(*ip6);
-	if (sizeof(*ip6) + plen > len - off)
-		return XLB_MALFORMED;
-	end = off + sizeof(*ip6) + plen;
-
-	k->l3_off = off;
-	k->family = 6;
-	__builtin_memcpy(k->saddr, &ip6->saddr, 16);
-	__builtin_memcpy(k->daddr, &ip6->daddr, 16);
-
-	hoff = off + sizeof(*ip6);
 #pragma clang loop unroll(disable)
 	for (i = 0; i < XLB_MAX_EXTHDR; i++) {
 		struct xlb_ext_hdr *eh;
@@ -346,17 +329,72 @@ unknown:
 	return XLB_IP;
 }
 
-/* The IP header at offset off, ethertype proto: what follows the link
- * layer in a frame of len bytes. */
-static __always_inline int xlb_parse_l3(void *data, void *data_end, __u32 len,
-					__u32 off, __u32 proto,
-					struct xlb_key *k)
+__noinline int xlb_parse_ext_xdp(struct xdp_md *ctx, __u32 hoff, __u32 end,
+				 __u32 next, struct xlb_key *k)
 {
-	if (!k)
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	return xlb_walk_ext(data, data_end, hoff, end, next, k);
+}
+
+#if XLB_REPLY
+__noinline int xlb_parse_ext_skb(struct __sk_buff *skb, __u32 hoff, __u32 end,
+				 __u32 next, struct xlb_key *k)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	return xlb_walk_ext(data, data_end, hoff, end, next, k);
+}
+#endif
+
+/* The IPv6 header at offset off of a frame of len bytes (ctx: the
+ * program's context, of an skb when skb). */
+static __always_inline int xlb_parse_ip6(void *ctx, int skb, void *data,
+					 void *data_end, __u32 len, __u32 off,
+					 struct xlb_key *k)
+{
+	struct ipv6hdr *ip6;
+	__u32 plen, end;
+	__u8 next;
+
+	if (off > XLB_MAX_OFF)
 		return XLB_MALFORMED;
-	if (proto == bpf_htons(ETH_P_IP))
-		return xlb_parse_ip4(data, data_end, len, off, k);
-	return xlb_parse_ip6(data, data_end, len, off, k);
+	ip6 = data + off;
+	if ((void *)(ip6 + 1) > data_end)
+		return XLB_MALFORMED;
+	if (ip6->version != 6)
+		return XLB_MALFORMED;
+	plen = bpf_ntohs(ip6->payload_len);
+	next = ip6->nexthdr;
+	/* A jumbogram (RFC 2675) says 0 here and gives its length in a
+	 * hop-by-hop option: the datagram runs to the end of the frame. */
+	if (plen == 0 && next == IPPROTO_HOPOPTS)
+		plen = len - off - sizeof(*ip6);
+	if (sizeof(*ip6) + plen > len - off)
+		return XLB_MALFORMED;
+	end = off + sizeof(*ip6) + plen;
+
+	k->l3_off = off;
+	k->family = 6;
+	__builtin_memcpy(k->saddr, &ip6->saddr, 16);
+	__builtin_memcpy(k->daddr, &ip6->daddr, 16);
+	if (xlb_ipv6_ext(next)) {
+#if XLB_REPLY
+		if (skb)
+			return xlb_parse_ext_skb(ctx, off + sizeof(*ip6), end,
+						 next, k);
+#endif
+		(void)skb;
+		return xlb_parse_ext_xdp(ctx, off + sizeof(*ip6), end, next,
+					 k);
+	}
+	k->proto = next;
+#if XLB_PARSE_L4
+	xlb_parse_l4(data, data_end, k, off + sizeof(*ip6), end, 0);
+#endif
+	return XLB_IP;
 }
 
 /*
@@ -394,14 +432,23 @@ static __always_inline int xlb_parse_l2(void *data, void *data_end, __u32 *off,
 	return XLB_IP;
 }
 
-/* The IP layer of an XDP frame, as a global function: verified once. */
-__noinline int xlb_parse_l3_xdp(struct xdp_md *ctx, __u32 off, __u32 proto,
-				struct xlb_key *k)
+/* The frame at data, of len bytes (of which those up to data_end can be
+ * read) into k; ctx is the program's context, an skb's when skb. */
+static __always_inline int xlb_parse(void *ctx, int skb, void *data,
+				     void *data_end, __u32 len,
+				     struct xlb_key *k)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	__u32 off = 0, proto = 0;
+	int r;
 
-	return xlb_parse_l3(data, data_end, data_end - data, off, proto, k);
+	__builtin_memset(k, 0, sizeof(*k));
+	k->len = len;
+	r = xlb_parse_l2(data, data_end, &off, &proto);
+	if (r != XLB_IP)
+		return r;
+	if (proto == bpf_htons(ETH_P_IP))
+		return xlb_parse_ip4(data, data_end, len, off, k);
+	return xlb_parse_ip6(ctx, skb, data, data_end, len, off, k);
 }
 
 /* Parse the XDP frame into k. */
@@ -409,44 +456,20 @@ static __always_inline int xlb_parse_xdp(struct xdp_md *ctx, struct xlb_key *k)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 off = 0, proto = 0;
-	int r;
 
-	__builtin_memset(k, 0, sizeof(*k));
-	k->len = data_end - data;
-	r = xlb_parse_l2(data, data_end, &off, &proto);
-	if (r != XLB_IP)
-		return r;
-	return xlb_parse_l3_xdp(ctx, off, proto, k);
+	return xlb_parse(ctx, 0, data, data_end, data_end - data, k);
 }
 
 #if XLB_REPLY
-/* The IP layer of an skb at TC: lengths against the whole packet, reads
- * against its linear part. */
-__noinline int xlb_parse_l3_skb(struct __sk_buff *skb, __u32 off, __u32 proto,
-				struct xlb_key *k)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-
-	return xlb_parse_l3(data, data_end, skb->len, off, proto, k);
-}
-
-/* Parse the skb's linear part into k. */
+/* Parse the skb's linear part into k: lengths against the whole packet,
+ * reads against the linear part. */
 static __always_inline int xlb_parse_skb(struct __sk_buff *skb,
 					 struct xlb_key *k)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	__u32 off = 0, proto = 0;
-	int r;
 
-	__builtin_memset(k, 0, sizeof(*k));
-	k->len = skb->len;
-	r = xlb_parse_l2(data, data_end, &off, &proto);
-	if (r != XLB_IP)
-		return r;
-	return xlb_parse_l3_skb(skb, off, proto, k);
+	return xlb_parse(skb, 1, data, data_end, skb->len, k);
 }
 #endif /* XLB_REPLY */
 

@@ -4,8 +4,9 @@
  * names, what each key accepts, ranges, families, backends), reports every
  * problem it finds, and fills in the normalised fields of ast.h that every
  * later pass reads: each rule's families and protocol, one sorted condition
- * per key, backend addresses and weights, the selection algorithm.  Last it
- * warns about rules that an earlier rule wholly shadows.
+ * per key, backend addresses and weights, the selection algorithm.  Last,
+ * on a tree without errors, overlap.c looks at what earlier rules take
+ * from later ones.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,6 @@
 /* Weights, and the length of the weighted list they make (xlb-rules(5)). */
 #define XLB_MAX_WEIGHT 1000
 #define XLB_MAX_WEIGHTED 65536
-
-/* Shadowing is looked for among this many earlier rules. */
-#define XLB_SHADOW_WINDOW 4096
 
 /* A number as written in the source (the scanner's value saturates). */
 static const char *number_text(const struct xlb_source *src,
@@ -648,13 +646,6 @@ static void check_backends(struct xlb_ruleset *rs, struct xlb_rule *r,
 			  (unsigned long long)total, XLB_MAX_WEIGHTED);
 }
 
-static bool needs_l4(const struct xlb_rule *r)
-{
-	return r->cond[XLB_MATCH_SPORT].set || r->cond[XLB_MATCH_DPORT].set ||
-	       r->cond[XLB_MATCH_TYPE].set || r->cond[XLB_MATCH_FLAGS].set ||
-	       r->verdict == XLB_VERDICT_REWRITE;
-}
-
 /* Whether replies to a rewrite can be translated back statelessly: the
  * client sent to one address (if backends replace it) and one port (if
  * backends replace that). */
@@ -858,139 +849,6 @@ static void check_rule(struct xlb_ruleset *rs, struct xlb_rule *r,
 	}
 }
 
-/* --- shadowed rules ------------------------------------------------ */
-
-/* The protocols a rule can match, as a bit mask of enum xlb_proto. */
-static unsigned int proto_mask(const struct xlb_rule *r)
-{
-	if (r->proto != XLB_PROTO_ANY)
-		return 1u << r->proto;
-	if (needs_l4(r))
-		return 1u << XLB_PROTO_UDP | 1u << XLB_PROTO_TCP;
-	return ~0u;
-}
-
-static bool prefixes_within(const struct xlb_cond *in,
-			    const struct xlb_cond *out)
-{
-	size_t i, j;
-
-	for (i = 0; i < in->npfx; i++) {
-		for (j = 0; j < out->npfx; j++)
-			if (prefix_within(&in->pfx[i], &out->pfx[j]))
-				break;
-		if (j == out->npfx)
-			return false;
-	}
-	return true;
-}
-
-static bool prefixes_disjoint(const struct xlb_cond *a,
-			      const struct xlb_cond *b)
-{
-	size_t i, j;
-
-	for (i = 0; i < a->npfx; i++)
-		for (j = 0; j < b->npfx; j++)
-			if (prefix_within(&a->pfx[i], &b->pfx[j]) ||
-			    prefix_within(&b->pfx[j], &a->pfx[i]))
-				return false;
-	return true;
-}
-
-static bool ranges_within(const struct xlb_cond *in,
-			  const struct xlb_cond *out)
-{
-	size_t i, j;
-
-	for (i = 0; i < in->nrng; i++) {
-		for (j = 0; j < out->nrng; j++)
-			if (in->rng[i].lo >= out->rng[j].lo &&
-			    in->rng[i].hi <= out->rng[j].hi)
-				break;
-		if (j == out->nrng)
-			return false;
-	}
-	return true;
-}
-
-static bool ranges_disjoint(const struct xlb_cond *a,
-			    const struct xlb_cond *b)
-{
-	size_t i, j;
-
-	for (i = 0; i < a->nrng; i++)
-		for (j = 0; j < b->nrng; j++)
-			if (a->rng[i].lo <= b->rng[j].hi &&
-			    b->rng[j].lo <= a->rng[i].hi)
-				return false;
-	return true;
-}
-
-/* Whether every value that condition j accepts, condition i accepts too
- * (within the families both rules allow). */
-static bool cond_implies(enum xlb_match_kind k, const struct xlb_cond *j,
-			 const struct xlb_cond *i)
-{
-	bool addr = k == XLB_MATCH_SRC || k == XLB_MATCH_DST;
-
-	if (!i->set)
-		return true;
-	if (!j->set)
-		return false;
-	if (k == XLB_MATCH_FLAGS)
-		return j->neg == i->neg && j->fmask == i->fmask &&
-		       j->fvalue == i->fvalue && j->fany == i->fany;
-	if (!j->neg && !i->neg)
-		return addr ? prefixes_within(j, i) : ranges_within(j, i);
-	if (j->neg && i->neg)
-		return addr ? prefixes_within(i, j) : ranges_within(i, j);
-	if (!j->neg && i->neg)
-		return addr ? prefixes_disjoint(j, i) : ranges_disjoint(j, i);
-	return false;
-}
-
-/* Whether earlier rule i decides every packet that rule j would match. */
-static bool shadows(const struct xlb_rule *i, const struct xlb_rule *j)
-{
-	unsigned int k;
-
-	if ((j->family & ~i->family) || (proto_mask(j) & ~proto_mask(i)))
-		return false;
-	/* i ignores packets without a transport header that j takes */
-	if (needs_l4(i) && !needs_l4(j))
-		return false;
-	for (k = XLB_MATCH_SRC; k < XLB_MATCH_KINDS; k++)
-		if (!cond_implies(k, &j->cond[k], &i->cond[k]))
-			return false;
-	return true;
-}
-
-static void check_shadowed(struct xlb_ruleset *rs, struct xlb_diags *d)
-{
-	struct xlb_rule *j, *i, **recent;
-	size_t n = 0, k;
-
-	recent = xcalloc(XLB_SHADOW_WINDOW, sizeof(*recent));
-	for (j = rs->rules; j; j = j->next) {
-		size_t look = n < XLB_SHADOW_WINDOW ? n : XLB_SHADOW_WINDOW;
-
-		for (k = 0; k < look; k++) {
-			i = recent[(n - look + k) % XLB_SHADOW_WINDOW];
-			if (!shadows(i, j))
-				continue;
-			xlb_warning(
-				d, &j->loc,
-				"this rule never matches: the rule on line %u matches every packet it would",
-				i->loc.first_line);
-			xlb_note(d, &i->loc, "this rule matches first");
-			break;
-		}
-		recent[n++ % XLB_SHADOW_WINDOW] = j;
-	}
-	free(recent);
-}
-
 int xlb_check(struct xlb_ruleset *rs, struct xlb_diags *d)
 {
 	unsigned int errors = d->nerrors, index = 0;
@@ -1012,6 +870,6 @@ int xlb_check(struct xlb_ruleset *rs, struct xlb_diags *d)
 			xlb_warning(d, &s->name_loc, "set '%s' is never used",
 				    s->name);
 	if (d->nerrors == errors)
-		check_shadowed(rs, d);
+		xlb_check_overlaps(rs, d);
 	return d->nerrors != errors ? -1 : 0;
 }

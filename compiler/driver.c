@@ -371,11 +371,12 @@ static int check_program_size(const char *name, const struct strbuf *obj,
 		errorf("internal error: clang's object for '%s' has no functions",
 		       name);
 	else if (size / BPF_INSN_SIZE > XLB_MAX_PROG_INSNS)
-		errorf("'%s': the %zu rules make a BPF function (%s) of %lld "
+		errorf("'%s': the %zu rule%s make%s a BPF function (%s) of %lld "
 		       "instructions, more than the %d that its jumps can span; "
 		       "use fewer or smaller rules (see LIMITS in xlb-rules(5))",
-		       name, nrules, fn, (long long)(size / BPF_INSN_SIZE),
-		       XLB_MAX_PROG_INSNS);
+		       name, nrules, nrules == 1 ? "" : "s",
+		       nrules == 1 ? "s" : "", fn,
+		       (long long)(size / BPF_INSN_SIZE), XLB_MAX_PROG_INSNS);
 	else
 		err = 0;
 	free(fn);

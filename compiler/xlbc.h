@@ -61,6 +61,9 @@ int xlb_read_rules(const struct xlb_source *src, struct xlb_ruleset *rs,
 
 /* check.c: validate and normalise; 0, or -1 if errors were recorded. */
 int xlb_check(struct xlb_ruleset *rs, struct xlb_diags *diags);
+/* overlap.c: warn about rules that earlier rules shadow, wholly or in part
+ * (a checked ruleset without errors). */
+void xlb_check_overlaps(const struct xlb_ruleset *rs, struct xlb_diags *diags);
 
 /* tables.c: backend selection tables (xlb-rules(5) defines them). */
 #define XLB_MAGLEV_SIZE 65537 /* entries of a Maglev table, a prime */

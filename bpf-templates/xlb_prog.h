@@ -344,9 +344,12 @@ static __always_inline void xlb_rewrite(struct xdp_md *ctx,
  * at egress they may be partial (checksum offload) and only the kernel
  * knows; BPF_F_MARK_MANGLED_0 keeps a UDP checksum of 0 at 0 and sends a
  * computed 0 as 0xffff.  A non-first fragment (no transport header) gets
- * its address only.
+ * its address only.  The program returns TC_ACT_UNSPEC (tcx's TCX_NEXT)
+ * for every packet: it decides nothing, and the programs and filters after
+ * it on the hook still run (TC_ACT_OK would skip them, under tcx the
+ * clsact filters too).
  */
-static __always_inline int xlb_reply(struct __sk_buff *skb,
+static __always_inline void xlb_reply(struct __sk_buff *skb,
 				     const struct xlb_key *k,
 				     const struct xlb_backend *to)
 {
@@ -382,7 +385,6 @@ static __always_inline int xlb_reply(struct __sk_buff *skb,
 				    mangled | 2);
 		bpf_skb_store_bytes(skb, l4, &to->port, 2, 0);
 	}
-	return TC_ACT_OK;
 }
 #endif /* XLB_REPLY */
 

@@ -893,12 +893,13 @@ static void put_reply_program(struct gen *g, struct strbuf *out)
 		      "\t/* the headers into the linear part, where they can be read */\n"
 		      "\tbpf_skb_pull_data(skb, skb->len < XLB_PULL ? skb->len : XLB_PULL);\n"
 		      "\tif (xlb_parse_skb(skb, &k) != XLB_IP)\n"
-		      "\t\treturn TC_ACT_OK;\n"
+		      "\t\treturn TC_ACT_UNSPEC;\n"
 		      "\te = xlb_replies(&k) - 1;\n"
 		      "\txlb_barrier_var(e);\n"
 		      "\tif (e < %zu)\n"
 		      "\t\txlb_reply(skb, &k, &xlb_reverse[e]);\n"
-		      "\treturn TC_ACT_OK;\n"
+		      "\t/* the next program or filter on the hook decides */\n"
+		      "\treturn TC_ACT_UNSPEC;\n"
 		      "}\n",
 		      g->nrev);
 	strbuf_release(&rules);

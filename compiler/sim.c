@@ -1432,7 +1432,7 @@ static void report_reply(FILE *out, unsigned long n, bool rewritten,
 			 const struct xlb_flow *flow)
 {
 	struct xlb_report v = { .packet = n,
-				.action = "ok",
+				.action = "continue",
 				.rewritten = rewritten,
 				.flow = flow };
 

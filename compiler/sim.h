@@ -67,7 +67,8 @@ void xlb_sim_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
 
 /* The reply path (the TC egress program xlb_tc) on the len bytes of
  * frame, rewriting them in place; res->rule is the rule whose reverse
- * matched, if any, and res->action always XLB_SIM_PASS (TC_ACT_OK). */
+ * matched, if any, and res->action always XLB_SIM_PASS (the program returns
+ * TC_ACT_UNSPEC, which lets the packet go on). */
 void xlb_sim_reply_frame(struct xlb_sim *sim, uint8_t *frame, size_t len,
 			 struct xlb_sim_result *res);
 /* Whether some rule takes part in the reply path (the object has xlb_tc). */

@@ -89,7 +89,7 @@ static const char *tc_action_name(int ret)
 {
 	switch (ret) {
 	case TC_ACT_UNSPEC:
-		return "unspec";
+		return "continue";
 	case TC_ACT_OK:
 		return "ok";
 	case TC_ACT_SHOT:
@@ -411,8 +411,10 @@ static int replay(struct replay *r)
 			     memcmp(out, data, hdr->caplen) != 0;
 		if (r->reply) {
 			f.action = tc_action_name((int)retval);
-			r->counts[retval == TC_ACT_OK ? XDP_PASS
-						      : COUNT_OTHER]++;
+			r->counts[retval == (__u32)TC_ACT_UNSPEC ||
+						  retval == TC_ACT_OK
+					  ? XDP_PASS
+					  : COUNT_OTHER]++;
 			r->rewritten += f.modified;
 			report_reply(r, n, f.action, f.modified, &flow);
 			kept = retval != (__u32)TC_ACT_SHOT;

@@ -397,6 +397,7 @@ udp_stat() {
 # build_xdp_obj KIND OUT: a small non-xlb XDP program, section "xdp".
 #   pass      returns XDP_PASS
 #   badcsum   rewrites UDP port 9875 to 9876 without fixing the checksum
+#   tcdrop    (a TC program, section "tc") drops UDP from port 9875
 build_xdp_obj() {
 	_src=$TESTTMP/$1.bpf.c
 	case $1 in
@@ -442,6 +443,37 @@ int bad_csum(struct xdp_md *ctx)
 		return XDP_PASS;
 	uh->dest = bpf_htons(9876);
 	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";
+EOF
+		;;
+	tcdrop)
+		cat >"$_src" <<'EOF'
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+/* Another tool's egress filter (TC, section "tc"): drops UDP from port
+ * 9875, passes the rest. */
+SEC("tc")
+int drop_9875(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *uh = (void *)(ip + 1);
+
+	if ((void *)(uh + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
+		return TC_ACT_OK;
+	return uh->source == bpf_htons(9875) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 char _license[] SEC("license") = "GPL";

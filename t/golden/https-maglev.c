@@ -5739,10 +5739,11 @@ int xlb_tc(struct __sk_buff *skb)
 	/* the headers into the linear part, where they can be read */
 	bpf_skb_pull_data(skb, skb->len < XLB_PULL ? skb->len : XLB_PULL);
 	if (xlb_parse_skb(skb, &k) != XLB_IP)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	e = xlb_replies(&k) - 1;
 	xlb_barrier_var(e);
 	if (e < 6)
 		xlb_reply(skb, &k, &xlb_reverse[e]);
-	return TC_ACT_OK;
+	/* the next program or filter on the hook decides */
+	return TC_ACT_UNSPEC;
 }

@@ -1,7 +1,7 @@
 # t/doc-examples.awk - the plan of a man page's examples, for
 # t/doc-examples.test, which describes the directives.
 #
-#   awk -v page=doc/xlbc.1 -v dir=DIR -f t/doc-examples.awk doc/xlbc.1
+#   awk -v dir=DIR -f t/doc-examples.awk doc/xlbc.1
 #
 # reads the page's '.\" example:' directives and its .EX ... .EE blocks,
 # checks that every block has exactly one directive that says what it is,

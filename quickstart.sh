@@ -19,7 +19,7 @@ esac
 # Debian packages xlb builds and tests with.
 PACKAGES="gcc make autoconf automake pkg-config flex bison clang llvm \
 libbpf-dev libelf-dev libyaml-dev libpcap-dev linux-libc-dev libc6-dev \
-iproute2 ethtool tcpdump util-linux procps jq valgrind libclang-rt-dev \
+iproute2 ethtool tcpdump util-linux procps jq valgrind libclang-rt-dev less \
 bpftool xdp-tools"
 
 missing=

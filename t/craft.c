@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "csum.h"
+#include "tool.h"
 
 #define FRAME_MAX 9000
 #define VLAN_ID0 2000
@@ -59,12 +60,6 @@ struct spec {
 	uint16_t sport, dport;
 };
 
-static void put16(uint8_t *p, unsigned int v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static int usage(void)
 {
 	fprintf(stderr,
@@ -72,15 +67,6 @@ static int usage(void)
 		"KIND: plain, dstopts N, ah N, jumbo, ipopts N, vlan N\n",
 		prog);
 	return 2;
-}
-
-static int parse_num(const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return !*s || *end || errno || *v > max ? -1 : 0;
 }
 
 /* The extension headers in front of the UDP header, into p; returns their

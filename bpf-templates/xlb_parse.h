@@ -77,9 +77,11 @@
  * many, the transport protocol is unknown. */
 #define XLB_MAX_EXTHDR 64
 
-/* Header offsets past this are not followed: the verifier bounds a packet
- * offset by 0xffff, and no XDP frame without fragments is this long. */
-#define XLB_MAX_OFF 0x3fff
+/* Headers that begin past this offset are not read (xlb-rules(5), LIMITS):
+ * the verifier bounds a packet offset by 0xffff, and an extension header
+ * (at most 2048 bytes) that begins here must end in a 16-bit offset.  Only
+ * generic XDP over an MTU above 60 KiB sees frames this long. */
+#define XLB_MAX_OFF 0xf000
 
 #define XLB_IP_MF 0x2000     /* more fragments */
 #define XLB_IP_OFFSET 0x1fff /* fragment offset, in 8-byte units */

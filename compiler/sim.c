@@ -108,6 +108,7 @@ static void put16(uint8_t *p, uint16_t v)
 #define TCP_CSUM_OFF 16
 #define ICMP_HDR_LEN 8
 #define PORTS_LEN 4 /* source and destination port */
+#define MAX_HDR_OFF 0xf000 /* headers past this offset are not read */
 #define SPORT_OFF 0
 #define DPORT_OFF 2
 
@@ -403,7 +404,9 @@ static void parse_ipv6(const uint8_t *f, size_t len, struct xlb_sim_pkt *p)
 	 * checked above.) */
 	cur = ip + IPV6_HDR_LEN;
 	for (walked = 0; ipv6_ext(nh); walked++) {
-		if (walked == IPV6_MAX_EXT) {
+		/* "... or one that begins more than 61440 bytes into the
+		 * frame" (LIMITS) */
+		if (walked == IPV6_MAX_EXT || cur > MAX_HDR_OFF) {
 			p->proto_unknown = true;
 			return;
 		}
@@ -479,6 +482,12 @@ static void parse_l4(const uint8_t *f, struct xlb_sim_pkt *p)
 	else
 		return; /* no rule reads any other header */
 
+	/* "A transport header that begins more than 61440 bytes into the
+	 * frame is broken." (LIMITS) */
+	if (l4 > MAX_HDR_OFF) {
+		p->l4 = XLB_SIM_L4_BROKEN;
+		return;
+	}
 	/* p->end (the datagram) never passes the frame's end */
 	if (l4 + need <= p->end) {
 		/* All its bytes are there: whole, unless a TCP data offset

@@ -5,7 +5,7 @@
  * through AF_PACKET, so that the receiving kernel judges them as it would
  * judge an attacker's.
  *
- *   craft [-c COUNT] [-p SPORT] IFNAME DSTMAC KIND SRC DST DPORT [N]
+ *   craft [-c COUNT] [-p SPORT] [-l LEN] IFNAME DSTMAC KIND SRC DST DPORT [N]
  *
  * sends COUNT (default 1) UDP datagrams from SRC:SPORT (default 40000) to
  * DST:DPORT out of IFNAME, to DSTMAC, each carrying "craft I\n".  SRC and
@@ -13,7 +13,8 @@
  * header:
  *
  *   plain     nothing
- *   dstopts   N IPv6 destination options headers of 8 bytes (a PadN each)
+ *   dstopts   N IPv6 destination options headers of 8 bytes (-l LEN: of LEN
+ *             bytes, a multiple of 8 up to 2048), filled with PadN options
  *   ah        an IPv6 authentication header of N bytes (a multiple of 4,
  *             odd lengths in 8-byte units allowed)
  *   jumbo     an IPv6 jumbogram: payload length 0 and a hop-by-hop header
@@ -43,7 +44,7 @@
 #include "csum.h"
 #include "tool.h"
 
-#define FRAME_MAX 9000
+#define FRAME_MAX 65600 /* an MTU of 65535, VLAN tags and all */
 #define VLAN_ID0 2000
 #define PROTO_UDP 17
 #define NH_HOPOPTS 0
@@ -55,6 +56,7 @@ static const char *prog = "craft";
 struct spec {
 	const char *kind;
 	unsigned long n;
+	unsigned long hlen; /* dstopts: each header's length */
 	int v6;
 	uint8_t src[16], dst[16];
 	uint16_t sport, dport;
@@ -63,7 +65,7 @@ struct spec {
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: %s [-c COUNT] [-p SPORT] IFNAME DSTMAC KIND SRC DST DPORT [N]\n"
+		"usage: %s [-c COUNT] [-p SPORT] [-l LEN] IFNAME DSTMAC KIND SRC DST DPORT [N]\n"
 		"KIND: plain, dstopts N, ah N, jumbo, ipopts N, vlan N\n",
 		prog);
 	return 2;
@@ -77,12 +79,22 @@ static size_t ext_headers(const struct spec *s, uint8_t *p, uint8_t *first)
 
 	*first = PROTO_UDP;
 	if (!strcmp(s->kind, "dstopts")) {
-		for (i = 0; i < s->n; i++, len += 8) {
+		for (i = 0; i < s->n; i++, len += s->hlen) {
+			size_t at = 2, pad;
+
 			p[len] = i + 1 < s->n ? NH_DSTOPTS : PROTO_UDP;
-			p[len + 1] = 0;	 /* (0 + 1) * 8 bytes */
-			p[len + 2] = 1;	 /* PadN */
-			p[len + 3] = 4;	 /* of 4 bytes */
-			memset(p + len + 4, 0, 4);
+			p[len + 1] = (uint8_t)(s->hlen / 8 - 1);
+			/* PadN options of at most 257 bytes fill the rest;
+			 * none of 2 bytes is left over, as 8 * k - 2 is even
+			 * and never 1 more than a multiple of 257 */
+			for (; at < s->hlen; at += pad) {
+				pad = s->hlen - at > 257 ? 257 : s->hlen - at;
+				if (s->hlen - at - pad == 1)
+					pad--;
+				p[len + at] = 1; /* PadN */
+				p[len + at + 1] = (uint8_t)(pad - 2);
+				memset(p + len + at + 2, 0, pad - 2);
+			}
 		}
 		if (s->n)
 			*first = NH_DSTOPTS;
@@ -239,7 +251,8 @@ static int check_kind(struct spec *s, int have_n)
 		fprintf(stderr, "%s: ah: 12 to 1024 bytes in fours\n", prog);
 		return -1;
 	}
-	if ((!strcmp(s->kind, "dstopts") && s->n > 1000) ||
+	if ((!strcmp(s->kind, "dstopts") &&
+	     s->n * s->hlen > FRAME_MAX - 200) ||
 	    (!strcmp(s->kind, "vlan") && s->n > 100)) {
 		fprintf(stderr, "%s: %s: too many\n", prog, s->kind);
 		return -1;
@@ -251,13 +264,13 @@ int main(int argc, char **argv)
 {
 	static uint8_t frame[FRAME_MAX];
 	unsigned long count = 1, v, i;
-	struct spec s = { .sport = 40000 };
+	struct spec s = { .sport = 40000, .hlen = 8 };
 	struct sockaddr_ll sll = { 0 };
 	uint8_t dmac[6];
 	struct ifreq ifr;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "c:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:l:p:")) != -1) {
 		switch (opt) {
 		case 'c':
 			if (parse_num(optarg, 1000000, &count))
@@ -267,6 +280,11 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, 65535, &v))
 				return usage();
 			s.sport = (uint16_t)v;
+			break;
+		case 'l':
+			if (parse_num(optarg, 2048, &s.hlen) || s.hlen < 8 ||
+			    s.hlen % 8)
+				return usage();
 			break;
 		default:
 			return usage();

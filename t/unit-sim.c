@@ -785,6 +785,36 @@ static void test_parse(void)
 			   "the addresses known");
 	}
 
+	/* headers that begin past 61440 bytes are not read: n destination
+	 * options headers of 2048 bytes, then UDP */
+	for (i = 29; i <= 31; i++) {
+		static uint8_t big[14 + 40 + 31 * 2048 + 8];
+		size_t k, cur = 14 + 40, len = cur + i * 2048 + 8;
+
+		memset(big, 0, sizeof(big));
+		put16(big + 12, 0x86dd);
+		big[14] = 0x60;
+		put16(big + 14 + 4, (unsigned int)(len - cur));
+		big[14 + 6] = 60;
+		for (k = 0; k < i; k++) {
+			big[cur + 2048 * k] = k + 1 < i ? 60 : 17;
+			big[cur + 2048 * k + 1] = 255; /* (255 + 1) * 8 */
+		}
+		put16(big + len - 8 + 2, 53);
+		xlb_sim_parse(big, len, &p);
+		if (i == 29)
+			ok(p.l3 == XLB_SIM_L3_IPV6 && p.proto == 17 &&
+				   p.l4 == XLB_SIM_L4_WHOLE && p.dport == 53,
+			   "29 headers of 2048 bytes: UDP at 59446, read");
+		else if (i == 30)
+			ok(p.proto == 17 && p.l4 == XLB_SIM_L4_BROKEN,
+			   "30: UDP at 61494, past 61440: broken");
+		else
+			ok(p.proto_unknown,
+			   "31: the last extension header at 61494: the protocol "
+			   "is unknown");
+	}
+
 	/* a jumbogram: payload length 0, hop-by-hop first; the datagram is
 	 * the rest of the frame */
 	build(&f, 1, 17, "2001:db8::1", "2001:db8::2", 1, 2, 0);
@@ -1220,7 +1250,7 @@ static void test_replay(void)
 
 int main(void)
 {
-	plan(110);
+	plan(113);
 	xlb_source_init_text(&the_src, "t.conf", "", 0);
 	test_murmur3();
 	test_wlist();

@@ -409,6 +409,21 @@ static void repin(struct attach_state *s, int prog_fd, int stats_fd,
 	pr_debug("pinned in %s\n", dir);
 }
 
+/* Whether xlb's XDP program is attached through a link, and a pin holds
+ * that link or the reply path's tcx link: a replacement goes into both, and
+ * only their pins keep them attached once xlb-load exits. */
+static int held_by_pins(const struct xlb_iface *f)
+{
+	const struct xlb_pins *p = &f->pins;
+
+	if (!f->xdp.link_id)
+		return 0;
+	return (p->have & 1u << XLB_PIN_XDP_LINK &&
+		p->xdp_link.id == f->xdp.link_id) ||
+	       (f->reply.link_id && p->have & 1u << XLB_PIN_TCX_LINK &&
+		p->tcx_link.id == f->reply.link_id);
+}
+
 /* Decide whether pins (and so links) can be used; take the lock. */
 static int prepare_pins(const struct options *o, int *lock)
 {
@@ -501,6 +516,17 @@ static int do_load(const struct options *o, int ifindex)
 	have_cur = 1;
 	if (cur->prog_id && !cur->is_xlb && !o->force) {
 		refuse_foreign(cur, o->ifname, "replace");
+		goto out;
+	}
+	if (!o->pin && held_by_pins(&s.cur)) {
+		pr_warn("%s's XDP program is attached through a BPF link, and "
+			"pins in %s hold its links: replaced in its link with "
+			"--no-pin, it would have no pin left to hold it and "
+			"would be detached when xlb-load exits. Refusing. Leave "
+			"out --no-pin to replace it in its link; or detach it "
+			"first (xlb-load -d %s), then --no-pin attaches through "
+			"netlink\n",
+			o->ifname, s.cur.pin_dir, o->ifname);
 		goto out;
 	}
 	half = xlb_iface_problems(&s.cur);

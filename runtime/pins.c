@@ -102,25 +102,63 @@ initial:
 }
 
 
-int xlb_pins_mkdir(const char *dir)
+/* mkdir, counting in *made the directories it made. */
+static int mkdir_counted(const char *path, int *made)
+{
+	if (mkdir(path, 0700) == 0) {
+		(*made)++;
+		return 0;
+	}
+	return errno == EEXIST ? 0 : -errno;
+}
+
+int xlb_pins_mkdir(const char *dir, int *made)
 {
 	char buf[256], *p;
+	int n = 0, err = 0;
 
 	snprintf(buf, sizeof(buf), "%s", dir);
 	for (p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -errno;
+		err = mkdir_counted(buf, &n);
+		if (err)
+			break;
 		*p = '/';
 	}
-	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -errno : 0;
+	if (!err)
+		err = mkdir_counted(buf, &n);
+	if (err) {
+		/* what was made is above the one that failed */
+		p = strrchr(buf, '/');
+		if (p && p != buf) {
+			*p = '\0';
+			xlb_pins_rmdir(buf, n);
+		}
+		n = 0;
+	}
+	if (made)
+		*made = n;
+	return err;
+}
+
+void xlb_pins_rmdir(const char *dir, int made)
+{
+	char buf[256], *slash;
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	while (made-- > 0 && rmdir(buf) == 0) {
+		slash = strrchr(buf, '/');
+		if (!slash || slash == buf)
+			break;
+		*slash = '\0';
+	}
 }
 
 int xlb_pins_lock(void)
 {
-	int fd, err = xlb_pins_mkdir(XLB_PIN_ROOT);
+	int fd, err = xlb_pins_mkdir(XLB_PIN_ROOT, NULL);
 
 	if (err)
 		return err;

@@ -58,8 +58,12 @@ void xlb_pin_dir(const char *ifname, char *buf, size_t len);
 int xlb_pins_lock(void);
 void xlb_pins_unlock(int fd);
 
-/* Create dir and its parents. 0 or -errno. */
-int xlb_pins_mkdir(const char *dir);
+/* Create dir and its parents.  0 or -errno; *made, unless made is NULL,
+ * is how many of them this call made (the last ones of the path). */
+int xlb_pins_mkdir(const char *dir, int *made);
+/* Remove the directories that xlb_pins_mkdir(dir, &made) made, as far as
+ * they are empty. */
+void xlb_pins_rmdir(const char *dir, int made);
 /* Pin fd as dir/name, replacing what was there.  0 or -errno. */
 int xlb_pin(int fd, const char *dir, enum xlb_pin pin);
 /* Remove one pin; 1 if it was there, 0 if not. */

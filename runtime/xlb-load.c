@@ -468,7 +468,7 @@ static int do_load(const struct options *o, int ifindex)
 				  .xdp_link_fd = -1 };
 	const struct xlb_attached *cur = &s.cur.xdp;
 	int err, ret = 1, prog_fd, stats_fd, meta_fd, tc_fd = -1, lock = -1;
-	int have_cur = 0;
+	int have_cur = 0, made = 0;
 	unsigned int half;
 
 	obj = xlb_object_open(o->object, &meta);
@@ -546,7 +546,7 @@ static int do_load(const struct options *o, int ifindex)
 			"load again (a moment without a program)\n",
 			o->ifname, o->ifname, o->ifname);
 	if (s.pinning) {
-		err = xlb_pins_mkdir(s.cur.pin_dir);
+		err = xlb_pins_mkdir(s.cur.pin_dir, &made);
 		if (err) {
 			pr_warn("cannot create %s: %s\n", s.cur.pin_dir,
 				xlb_errstr(err));
@@ -579,6 +579,9 @@ static int do_load(const struct options *o, int ifindex)
 		tc_prog ? ", reply path on egress" : "");
 	ret = 0;
 out:
+	/* a failed attach leaves no directory of its own behind */
+	if (ret && made)
+		xlb_pins_rmdir(s.cur.pin_dir, made);
 	if (s.xdp_link_fd >= 0)
 		close(s.xdp_link_fd);
 	if (s.tcx_fd >= 0)

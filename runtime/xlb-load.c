@@ -237,25 +237,42 @@ static void restore_reply(struct attach_state *s)
 			old->prog_id, s->o->ifname, xlb_errstr(err));
 }
 
+/* Take xlb's reply path r off ifname's egress, or say why it cannot be
+ * ("cannot remove WHAT ..."): 0 or -errno. */
+static int remove_reply(const char *ifname, int ifindex,
+			const struct xlb_reply *r, const char *what)
+{
+	int err = xlb_reply_remove(ifindex, r);
+
+	if (!err || not_root_hint(err))
+		return err;
+	if (r->kind == XLB_REPLY_TCX && !r->link_id)
+		pr_warn("cannot remove %s (program %u) from %s egress: it is "
+			"on tcx without a link, which xlb-load never does; "
+			"remove it with the tool that attached it\n",
+			what, r->prog_id, ifname);
+	else
+		pr_warn("cannot remove %s (program %u) from %s egress: %s\n",
+			what, r->prog_id, ifname, xlb_errstr(err));
+	return err;
+}
+
 /* Take the old reply path off once the new XDP program is on, when the
  * new one is not in its place (another kind, another link, or none). */
 static int drop_old_reply(struct attach_state *s)
 {
 	const struct xlb_reply *old = &s->cur.reply;
-	int err;
 
 	if (old->kind == XLB_REPLY_NONE)
 		return 0;
 	if (old->kind == s->reply_kind &&
 	    (old->kind == XLB_REPLY_CLSACT || !s->tcx_new))
 		return 0;
-	err = xlb_reply_remove(s->ifindex, old);
-	if (err) {
-		pr_warn("cannot remove the old reply path (program %u) from %s "
-			"egress: %s; 'xlb-load -d %s' and loading again "
-			"removes it\n",
-			old->prog_id, s->o->ifname, xlb_errstr(err),
-			s->o->ifname);
+	if (remove_reply(s->o->ifname, s->ifindex, old, "the old reply path")) {
+		pr_warn("%s: the new XDP program is attached, beside "
+			"the old reply path (program %u), which translates the "
+			"answers of the old rules\n",
+			s->o->ifname, old->prog_id);
 		return 1;
 	}
 	return 0;
@@ -325,6 +342,29 @@ static int attach_new(struct attach_state *s, int prog_fd)
 	return 0;
 }
 
+/* After a replacement in an XDP link that then could not be pinned: the
+ * old program back in the link, so that a failure changes nothing (the
+ * caller puts the old reply path back).  -EEXIST when the old program is
+ * back; 0 when it cannot be, and the new one stays. */
+static int put_back(struct attach_state *s, int prog_fd)
+{
+	const struct xlb_attached *cur = &s->cur.xdp;
+	LIBBPF_OPTS(bpf_link_update_opts, uopts, .flags = BPF_F_REPLACE,
+		    .old_prog_fd = (__u32)prog_fd);
+
+	if (!bpf_link_update(s->xdp_link_fd, cur->prog_fd, &uopts)) {
+		pr_warn("%s: program %u is back in XDP link %u; nothing was "
+			"replaced\n",
+			s->o->ifname, cur->prog_id, cur->link_id);
+		return -EEXIST;
+	}
+	pr_warn("warning: cannot put program %u back in XDP link %u on %s "
+		"(%s): the new program stays, in a link that no pin of xlb's "
+		"holds\n",
+		cur->prog_id, cur->link_id, s->o->ifname, xlb_errstr(-errno));
+	return 0;
+}
+
 /* Put prog_fd where the current program is, in one step: in its link, or
  * through netlink with XDP_FLAGS_REPLACE. */
 static int replace(struct attach_state *s, int prog_fd)
@@ -355,8 +395,9 @@ static int replace(struct attach_state *s, int prog_fd)
 			      : 0;
 		/* a link no pin holds (its holder would take it along) */
 		if (!err && s->pinning &&
-		    (s->cur.pins.xdp_link.id != cur->link_id))
-			err = pin_or_say(s, s->xdp_link_fd, XLB_PIN_XDP_LINK);
+		    (s->cur.pins.xdp_link.id != cur->link_id) &&
+		    pin_or_say(s, s->xdp_link_fd, XLB_PIN_XDP_LINK))
+			return put_back(s, prog_fd);
 	} else {
 		err = bpf_xdp_attach(s->ifindex, prog_fd,
 				     xlb_mode_flag(s->mode) | XDP_FLAGS_REPLACE,
@@ -468,7 +509,7 @@ static int do_load(const struct options *o, int ifindex)
 				  .xdp_link_fd = -1 };
 	const struct xlb_attached *cur = &s.cur.xdp;
 	int err, ret = 1, prog_fd, stats_fd, meta_fd, tc_fd = -1, lock = -1;
-	int have_cur = 0, made = 0;
+	int have_cur = 0, made = 0, stray;
 	unsigned int half;
 
 	obj = xlb_object_open(o->object, &meta);
@@ -563,9 +604,9 @@ static int do_load(const struct options *o, int ifindex)
 		restore_reply(&s);
 		goto out;
 	}
-	/* the old ruleset's reply path must not outlive it */
-	if (drop_old_reply(&s))
-		goto out;
+	/* the old ruleset's reply path must not outlive it; if it does,
+	 * the new program is on all the same, and pinned as such */
+	stray = drop_old_reply(&s);
 	repin(&s, prog_fd, stats_fd, meta_fd, tc_fd);
 
 	if (cur->prog_id)
@@ -577,7 +618,7 @@ static int do_load(const struct options *o, int ifindex)
 		xlb_mode_name(s.mode), meta.nrules, meta.nrules == 1 ? "" : "s",
 		meta.source ? meta.source : "?",
 		tc_prog ? ", reply path on egress" : "");
-	ret = 0;
+	ret = stray;
 out:
 	/* a failed attach leaves no directory of its own behind */
 	if (ret && made)
@@ -656,11 +697,7 @@ static int do_detach(const struct options *o, int ifindex)
 		}
 	}
 	if (f.reply.kind != XLB_REPLY_NONE) {
-		err = xlb_reply_remove(ifindex, &f.reply);
-		if (err) {
-			pr_warn("cannot remove the reply path (program %u) from "
-				"%s egress: %s\n",
-				f.reply.prog_id, o->ifname, xlb_errstr(err));
+		if (remove_reply(o->ifname, ifindex, &f.reply, "the reply path")) {
 			failed = 1;
 		} else {
 			if (f.reply.kind == XLB_REPLY_TCX)

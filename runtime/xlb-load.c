@@ -212,8 +212,8 @@ static void restore_reply(struct attach_state *s)
 
 	if (s->tcx_fd >= 0 && s->tcx_new) {
 		bpf_link_detach(s->tcx_fd);
-		if (s->pinning)
-			xlb_unpin(s->cur.pin_dir, XLB_PIN_TCX_LINK);
+		if (s->pinning) /* its pin, now that of a detached link */
+			xlb_unpin(s->cur.pin_dir, XLB_PIN_TCX_LINK, 0);
 		return;
 	}
 	if (s->reply_kind == XLB_REPLY_NONE)
@@ -409,6 +409,15 @@ static int replace(struct attach_state *s, int prog_fd)
 	return err;
 }
 
+/* The program's pins in dir, its maps' and its reply path's. */
+static void unpin_program(const char *dir)
+{
+	xlb_unpin(dir, XLB_PIN_PROG, 0);
+	xlb_unpin(dir, XLB_PIN_STATS, 0);
+	xlb_unpin(dir, XLB_PIN_META, 0);
+	xlb_unpin(dir, XLB_PIN_TC, 0);
+}
+
 /* The pins of the new program, and none of the old one's. */
 static void repin(struct attach_state *s, int prog_fd, int stats_fd,
 		  int meta_fd, int tc_fd)
@@ -416,22 +425,25 @@ static void repin(struct attach_state *s, int prog_fd, int stats_fd,
 	const char *dir = s->cur.pin_dir;
 	struct xlb_pins now;
 
-	xlb_unpin(dir, XLB_PIN_PROG);
-	xlb_unpin(dir, XLB_PIN_STATS);
-	xlb_unpin(dir, XLB_PIN_META);
-	xlb_unpin(dir, XLB_PIN_TC);
-	/* links of what was there before, detached or replaced */
-	xlb_pins_read(dir, &now);
-	if (now.xdp_link.id && now.xdp_link.id != s->xdp_link_id)
-		xlb_unpin(dir, XLB_PIN_XDP_LINK);
-	if (now.tcx_link.id &&
-	    (s->reply_kind != XLB_REPLY_TCX || !s->pinning ||
-	     now.tcx_link.id != s->cur.reply.link_id) &&
-	    !s->tcx_new)
-		xlb_unpin(dir, XLB_PIN_TCX_LINK);
-	if (!s->pinning) {
-		xlb_pins_remove(dir);
+	/* another attachment's (only --no-pin gets here): not ours to touch */
+	if (s->cur.others)
 		return;
+	unpin_program(dir);
+	/* the pins of links that were detached (the old reply path's), never
+	 * of one still attached: ours stay, and a pin directory holding
+	 * another interface's was refused before */
+	xlb_unpin(dir, XLB_PIN_XDP_LINK, 0);
+	xlb_unpin(dir, XLB_PIN_TCX_LINK, 0);
+	if (!s->pinning) {
+		xlb_pins_remove(dir, 0, 0);
+		return;
+	}
+	/* the links are pinned here now, not under the name they had */
+	if (s->cur.links_dir[0]) {
+		xlb_pins_read(dir, &now);
+		if (xlb_pins_remove(s->cur.links_dir, now.xdp_link.id,
+				    now.tcx_link.id) > 0)
+			pr_debug("moved the pins from %s\n", s->cur.links_dir);
 	}
 	/* all or none: never the new program beside old maps */
 	if (xlb_pin(prog_fd, dir, XLB_PIN_PROG) ||
@@ -441,10 +453,7 @@ static void repin(struct attach_state *s, int prog_fd, int stats_fd,
 		pr_warn("warning: cannot pin the program and its maps in %s: "
 			"%s\n",
 			dir, strerror(errno));
-		xlb_unpin(dir, XLB_PIN_PROG);
-		xlb_unpin(dir, XLB_PIN_STATS);
-		xlb_unpin(dir, XLB_PIN_META);
-		xlb_unpin(dir, XLB_PIN_TC);
+		unpin_program(dir);
 		return;
 	}
 	pr_debug("pinned in %s\n", dir);
@@ -455,14 +464,7 @@ static void repin(struct attach_state *s, int prog_fd, int stats_fd,
  * only their pins keep them attached once xlb-load exits. */
 static int held_by_pins(const struct xlb_iface *f)
 {
-	const struct xlb_pins *p = &f->pins;
-
-	if (!f->xdp.link_id)
-		return 0;
-	return (p->have & 1u << XLB_PIN_XDP_LINK &&
-		p->xdp_link.id == f->xdp.link_id) ||
-	       (f->reply.link_id && p->have & 1u << XLB_PIN_TCX_LINK &&
-		p->tcx_link.id == f->reply.link_id);
+	return f->xdp.link_id && f->pinned;
 }
 
 /* Decide whether pins (and so links) can be used; take the lock. */
@@ -536,10 +538,13 @@ static int do_load(const struct options *o, int ifindex)
 	}
 	/* The program never reads its metadata: bind it, so that anyone can
 	 * find it from the attached program; and the record of its reply
-	 * path, so that anyone can tell when that is missing. */
+	 * path and of where both go, so that anyone can tell when the reply
+	 * path is missing, and whose pins are whose. */
+	rec.ifindex = (__u32)ifindex;
+	xlb_netns_self(&rec.netns_cookie, &rec.netns_ino);
 	err = bpf_prog_bind_map(prog_fd, meta_fd, NULL) ? -errno : 0;
 	if (!err)
-		err = xlb_attach_rec_bind(prog_fd, &rec);
+		err = xlb_attach_rec_bind(prog_fd, tc_fd, &rec);
 	if (err) {
 		pr_warn("cannot bind the metadata of '%s' to its program: %s\n",
 			o->object, xlb_errstr(err));
@@ -567,10 +572,22 @@ static int do_load(const struct options *o, int ifindex)
 			"out --no-pin to replace it in its link; or detach it "
 			"first (xlb-load -d %s), then --no-pin attaches through "
 			"netlink\n",
-			o->ifname, s.cur.pin_dir, o->ifname);
+			o->ifname,
+			s.cur.links_dir[0] ? s.cur.links_dir : s.cur.pin_dir,
+			o->ifname);
 		goto out;
 	}
-	half = xlb_iface_problems(&s.cur);
+	/* pins go in the interface's directory, by name: never over
+	 * another attachment's links */
+	if (s.pinning && s.cur.others) {
+		xlb_iface_warn(&s.cur, XLB_HALF_OTHERS_PINS);
+		pr_warn("refusing to attach to %s: its pins would take the place "
+			"of those. Load again once they are gone; --no-pin "
+			"attaches without pins\n",
+			o->ifname);
+		goto out;
+	}
+	half = xlb_iface_problems(&s.cur) & ~XLB_HALF_OTHERS_PINS;
 	if (half) {
 		xlb_iface_warn(&s.cur, half);
 		pr_info("%s: the new program replaces all of it\n", o->ifname);
@@ -659,6 +676,23 @@ static int detach_xdp(const struct options *o, const struct xlb_iface *f)
 	return err;
 }
 
+/* Remove the pins of f's attachment in dir, saying "removed WHAT dir":
+ * 1 if some are left, else 0. */
+static int remove_pins(const struct xlb_iface *f, const char *dir,
+		       const char *what, int *removed)
+{
+	if (xlb_pins_remove(dir, f->xdp.link_id, f->reply.link_id) > 0) {
+		pr_info("removed %s %s\n", what, dir);
+		(*removed)++;
+	}
+	if (access(dir, F_OK))
+		return 0;
+	pr_warn("cannot remove %s: it still holds files that are not xlb's, "
+		"or links attached elsewhere\n",
+		dir);
+	return 1;
+}
+
 /* Remove whatever xlb has on the interface: the XDP program (a foreign one
  * only with --force), the reply path, the pins.  0 when something was
  * removed and nothing failed. */
@@ -678,8 +712,11 @@ static int do_detach(const struct options *o, int ifindex)
 		xlb_pins_unlock(lock);
 		return 1;
 	}
+	if (f.others)
+		xlb_iface_warn(&f, XLB_HALF_OTHERS_PINS);
 	if (a->prog_id && !a->is_xlb && !o->force) {
-		if (f.reply.kind == XLB_REPLY_NONE && !f.pins.present) {
+		if (f.reply.kind == XLB_REPLY_NONE && !xlb_iface_own_pins(&f) &&
+		    !f.links_dir[0]) {
 			refuse_foreign(a, o->ifname, "detach");
 			failed = 1;
 			goto out;
@@ -697,7 +734,8 @@ static int do_detach(const struct options *o, int ifindex)
 		}
 	}
 	if (f.reply.kind != XLB_REPLY_NONE) {
-		if (remove_reply(o->ifname, ifindex, &f.reply, "the reply path")) {
+		if (remove_reply(o->ifname, ifindex, &f.reply,
+				 "the reply path")) {
 			failed = 1;
 		} else {
 			if (f.reply.kind == XLB_REPLY_TCX)
@@ -712,22 +750,15 @@ static int do_detach(const struct options *o, int ifindex)
 			removed++;
 		}
 	}
-	if (f.pins.present) {
-		if (xlb_pins_remove(f.pin_dir) > 0) {
-			pr_info("removed the pins in %s\n", f.pin_dir);
-			removed++;
-		}
-		if (!access(f.pin_dir, F_OK)) {
-			pr_warn("cannot remove %s: it holds files that are not "
-				"xlb's\n",
-				f.pin_dir);
-			failed = 1;
-		}
-	}
+	if (xlb_iface_own_pins(&f))
+		failed |= remove_pins(&f, f.pin_dir, "the pins in", &removed);
+	if (f.links_dir[0])
+		failed |= remove_pins(&f, f.links_dir,
+				      "the pins of its links in", &removed);
 	if (!removed && !failed) {
 		pr_warn("%s has nothing of xlb's: no xlb XDP program, no reply "
-			"path on egress, no pins in %s\n",
-			o->ifname, f.pin_dir);
+			"path on egress, no pins%s in %s\n",
+			o->ifname, f.others ? " of its own" : "", f.pin_dir);
 		failed = 1;
 	}
 out:

@@ -63,7 +63,8 @@ int main(int argc, char **argv)
 	fd = bpf_program__fd(want);
 	if (bpf_prog_attach(fd, ifindex, XLB_TCX_EGRESS, 0) ||
 	    bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		fprintf(stderr, "tcxattach: cannot attach '%s' to %s egress: %s\n",
+		fprintf(stderr,
+			"tcxattach: cannot attach '%s' to %s egress: %s\n",
 			argv[2], argv[3], strerror(errno));
 		goto out;
 	}

@@ -408,40 +408,97 @@ static void ns_path(const char *ns, char *buf, size_t len)
 	netns_by_ino(ino, buf, len);
 }
 
-/* Whether the pinned programs of a netlink attachment are attached to
- * ifname in the namespace at path: 1, 0, or -1 when that cannot be told. */
-static int attached_in(const char *path, const char *ifname,
-		       const struct xlb_pins *p)
+/* What to look at in another network namespace, and where to say it. */
+struct look {
+	const char *ifname;		  /* a pin directory's name */
+	const struct xlb_pins *p;	  /* and what it holds */
+	const struct xlb_attach_rec *rec; /* its program's record, or NULL */
+	char *buf;
+	size_t len;
+};
+
+/* Run fn(l) in the network namespace at path, and come back: what fn
+ * returns, or -1 when the namespace cannot be entered. */
+static int in_netns(const char *path, int (*fn)(struct look *l), struct look *l)
 {
-	int self = -1, other = -1, ifindex, ret = -1;
-	__u32 tc = 0;
-	struct xlb_attached a;
+	int self, other, ret = -1;
 
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	other = open(path, O_RDONLY | O_CLOEXEC);
-	if (self < 0 || other < 0 || setns(other, CLONE_NEWNET) < 0)
-		goto out;
-	ifindex = (int)if_nametoindex(ifname);
-	ret = 0;
-	if (ifindex && xlb_attached_open(ifindex, &a) == 0) {
-		ret = a.prog_id && a.prog_id == p->prog_id;
-		xlb_attached_close(&a);
+	if (self >= 0 && other >= 0 && setns(other, CLONE_NEWNET) == 0) {
+		ret = fn(l);
+		if (setns(self, CLONE_NEWNET) < 0) {
+			/* cannot happen with the privileges that got us
+			 * there */
+			pr_warn("cannot return to the network namespace: %s\n",
+				strerror(errno));
+			exit(1);
+		}
 	}
-	if (ifindex && p->tc_id && !xlb_tc_query(ifindex, &tc) &&
-	    tc == p->tc_id)
-		ret = 1;
-	if (setns(self, CLONE_NEWNET) < 0) {
-		/* cannot happen with the privileges that got us there */
-		pr_warn("cannot return to the network namespace: %s\n",
-			strerror(errno));
-		exit(1);
-	}
-out:
 	if (self >= 0)
 		close(self);
 	if (other >= 0)
 		close(other);
 	return ret;
+}
+
+static int attached_here(struct look *l)
+{
+	int ifindex = (int)if_nametoindex(l->ifname), ret = 0;
+	struct xlb_attached a;
+	__u32 tc = 0;
+
+	if (ifindex && xlb_attached_open(ifindex, &a) == 0) {
+		ret = a.prog_id && a.prog_id == l->p->prog_id;
+		xlb_attached_close(&a);
+	}
+	if (ifindex && l->p->tc_id && !xlb_tc_query(ifindex, &tc) &&
+	    tc == l->p->tc_id)
+		ret = 1;
+	return ret;
+}
+
+/* Links that are all detached: what became of their interface, seen from
+ * the namespace they were pinned for. */
+static int why_detached(struct look *l)
+{
+	const struct xlb_attach_rec *r = l->rec;
+	char name[IF_NAMESIZE] = "";
+	__u64 cookie, ino;
+
+	xlb_netns_self(&cookie, &ino);
+	if (r && r->netns_cookie && cookie && r->netns_cookie != cookie) {
+		snprintf(l->buf, l->len,
+			 "the network namespace they were attached in is "
+			 "gone, and another one has its name");
+		return 0;
+	}
+	if (r && r->ifindex) {
+		if (!if_indextoname(r->ifindex, name))
+			name[0] = '\0';
+	} else if (if_nametoindex(l->ifname)) {
+		snprintf(name, sizeof(name), "%s", l->ifname);
+	}
+	if (!name[0])
+		snprintf(l->buf, l->len, "the interface is gone");
+	else
+		snprintf(l->buf, l->len,
+			 "%s is still there: the links were detached from it "
+			 "(by 'bpftool link detach', or by 'xlb-load -d' where "
+			 "these pins were out of reach, as under 'ip netns "
+			 "exec')",
+			 name);
+	return 0;
+}
+
+/* Whether the pinned programs of a netlink attachment are attached to
+ * ifname in the namespace at path: 1, 0, or -1 when that cannot be told. */
+static int attached_in(const char *path, const char *ifname,
+		       const struct xlb_pins *p)
+{
+	struct look l = { ifname, p, NULL, NULL, 0 };
+
+	return in_netns(path, attached_here, &l);
 }
 
 /* This namespace's pin directories: OWN/IFNAME. */
@@ -473,11 +530,44 @@ static int just_made(const char *path)
 	return stat(path, &st) == 0 && time(NULL) - st.st_mtime < 10;
 }
 
+/* The namespace a pin directory is for, to enter it by; "" when it no
+ * longer exists. */
+static void dir_ns_path(const struct pindir *d, char *path, size_t len)
+{
+	if (in_own_ns(d->path))
+		snprintf(path, len, "/proc/self/ns/net");
+	else
+		ns_path(d->ns, path, len);
+}
+
+/* Why all the links pinned in d are detached. */
+static void links_gone(const struct pindir *d, char *buf, size_t len)
+{
+	const struct xlb_pins *p = &d->pins;
+	struct xlb_attach_rec rec;
+	struct look l = { d->ifname, p, NULL, buf, len };
+	char path[300];
+
+	dir_ns_path(d, path, sizeof(path));
+	if (*d->ns && !path[0]) {
+		snprintf(buf, len, "its namespace no longer exists");
+		return;
+	}
+	if (xlb_prog_rec(p->xdp_link.id ? p->xdp_link.prog_id
+					: p->tcx_link.prog_id,
+			 &rec) > 0)
+		l.rec = &rec;
+	if (!path[0] || in_netns(path, why_detached, &l) < 0)
+		snprintf(buf, len,
+			 "the interface or its namespace is gone, or the "
+			 "links were detached");
+}
+
 static void judge(struct pindir *d)
 {
 	const struct xlb_pins *p = &d->pins;
 	int x, t, xdead, tdead, on;
-	char path[300];
+	char path[300], gone[300];
 
 	xlb_pins_read(d->path, &d->pins);
 	x = !!(p->have & 1u << XLB_PIN_XDP_LINK);
@@ -490,16 +580,12 @@ static void judge(struct pindir *d)
 		return;
 	if (x || t) {
 		if ((!x || xdead) && (!t || tdead)) {
-			ns_path(d->ns, path, sizeof(path));
+			links_gone(d, gone, sizeof(gone));
 			d->verdict = ORPHAN;
 			snprintf(d->why, sizeof(d->why),
 				 "detached link%s (%s%s%s): %s",
 				 x && t ? "s" : "", x ? "XDP" : "",
-				 x && t ? ", " : "", t ? "tcx" : "",
-				 *d->ns && !path[0]
-					 ? "its namespace no longer exists"
-					 : "the interface or its namespace "
-					   "is gone");
+				 x && t ? ", " : "", t ? "tcx" : "", gone);
 		} else if (xdead || tdead) {
 			d->verdict = HALF;
 			snprintf(d->why, sizeof(d->why),
@@ -513,10 +599,7 @@ static void judge(struct pindir *d)
 		return;
 	}
 	if (p->have & (1u << XLB_PIN_PROG | 1u << XLB_PIN_TC)) {
-		if (in_own_ns(d->path))
-			snprintf(path, sizeof(path), "/proc/self/ns/net");
-		else
-			ns_path(d->ns, path, sizeof(path));
+		dir_ns_path(d, path, sizeof(path));
 		if (!path[0]) {
 			d->verdict = ORPHAN;
 			snprintf(d->why, sizeof(d->why),

@@ -701,6 +701,7 @@ static int do_detach(const struct options *o, int ifindex)
 	struct xlb_iface f;
 	const struct xlb_attached *a = &f.xdp;
 	int err, removed = 0, failed = 0, lock = -1;
+	int links = 0; /* links detached: pins hold them, or held them */
 
 	if (xlb_bpffs_mounted())
 		lock = xlb_pins_lock();
@@ -731,6 +732,7 @@ static int do_detach(const struct options *o, int ifindex)
 			pr_info("detached program %u ('%s') from %s\n",
 				a->prog_id, a->prog_name, o->ifname);
 			removed++;
+			links += a->link_id != 0;
 		}
 	}
 	if (f.reply.kind != XLB_REPLY_NONE) {
@@ -748,8 +750,18 @@ static int do_detach(const struct options *o, int ifindex)
 					"clsact filter) from %s egress\n",
 					f.reply.prog_id, o->ifname);
 			removed++;
+			links += f.reply.link_id != 0;
 		}
 	}
+	if (!f.pins_seen && links)
+		pr_warn("warning: no bpffs at " XLB_BPFFS " in this mount "
+			"namespace ('ip netns exec' makes one without it): the "
+			"pins of %s's links, %s in the host's bpffs, are out of "
+			"reach from here and stay, keeping the detached links and "
+			"their programs loaded. 'xlb-load --prune' where bpffs is "
+			"mounted removes them; 'nsenter --net=/run/netns/NAME' "
+			"keeps the host's bpffs\n",
+			o->ifname, f.pin_dir);
 	if (xlb_iface_own_pins(&f))
 		failed |= remove_pins(&f, f.pin_dir, "the pins in", &removed);
 	if (f.links_dir[0])

@@ -102,25 +102,63 @@ initial:
 }
 
 
-int xlb_pins_mkdir(const char *dir)
+/* mkdir, counting in *made the directories it made. */
+static int mkdir_counted(const char *path, int *made)
+{
+	if (mkdir(path, 0700) == 0) {
+		(*made)++;
+		return 0;
+	}
+	return errno == EEXIST ? 0 : -errno;
+}
+
+int xlb_pins_mkdir(const char *dir, int *made)
 {
 	char buf[256], *p;
+	int n = 0, err = 0;
 
 	snprintf(buf, sizeof(buf), "%s", dir);
 	for (p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -errno;
+		err = mkdir_counted(buf, &n);
+		if (err)
+			break;
 		*p = '/';
 	}
-	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -errno : 0;
+	if (!err)
+		err = mkdir_counted(buf, &n);
+	if (err) {
+		/* what was made is above the one that failed */
+		p = strrchr(buf, '/');
+		if (p && p != buf) {
+			*p = '\0';
+			xlb_pins_rmdir(buf, n);
+		}
+		n = 0;
+	}
+	if (made)
+		*made = n;
+	return err;
+}
+
+void xlb_pins_rmdir(const char *dir, int made)
+{
+	char buf[256], *slash;
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	while (made-- > 0 && rmdir(buf) == 0) {
+		slash = strrchr(buf, '/');
+		if (!slash || slash == buf)
+			break;
+		*slash = '\0';
+	}
 }
 
 int xlb_pins_lock(void)
 {
-	int fd, err = xlb_pins_mkdir(XLB_PIN_ROOT);
+	int fd, err = xlb_pins_mkdir(XLB_PIN_ROOT, NULL);
 
 	if (err)
 		return err;
@@ -146,21 +184,52 @@ static void pin_path(const char *dir, enum xlb_pin pin, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", dir, pin_names[pin]);
 }
 
+static int is_link_pin(enum xlb_pin pin)
+{
+	return pin == XLB_PIN_XDP_LINK || pin == XLB_PIN_TCX_LINK;
+}
+
+/* The link pinned at path: 0 and *l, or -errno (not there, not a link). */
+static int pinned_link(const char *path, struct xlb_link *l)
+{
+	int fd = bpf_obj_get(path), err;
+
+	if (fd < 0)
+		return -errno;
+	err = xlb_link_info(fd, l);
+	close(fd);
+	return err;
+}
+
+/* Whether the pin at path may go: anything but a link still attached to
+ * an interface, unless it is link mine. */
+static int may_unpin(const char *path, enum xlb_pin pin, __u32 mine)
+{
+	struct xlb_link l;
+
+	return !is_link_pin(pin) || pinned_link(path, &l) || !l.ifindex ||
+	       (mine && l.id == mine);
+}
+
 int xlb_pin(int fd, const char *dir, enum xlb_pin pin)
 {
+	struct xlb_link l = { 0 };
 	char path[300];
 
 	pin_path(dir, pin, path, sizeof(path));
+	if (is_link_pin(pin) && xlb_link_info(fd, &l) == 0 &&
+	    !may_unpin(path, pin, l.id))
+		return -EBUSY;
 	unlink(path);
 	return bpf_obj_pin(fd, path) ? -errno : 0;
 }
 
-int xlb_unpin(const char *dir, enum xlb_pin pin)
+int xlb_unpin(const char *dir, enum xlb_pin pin, __u32 mine)
 {
 	char path[300];
 
 	pin_path(dir, pin, path, sizeof(path));
-	return unlink(path) == 0;
+	return may_unpin(path, pin, mine) && unlink(path) == 0;
 }
 
 /* The id of a pinned program, or the link behind a pin. */
@@ -224,14 +293,17 @@ void xlb_pins_read(const char *dir, struct xlb_pins *p)
 	closedir(d);
 }
 
-int xlb_pins_remove(const char *dir)
+int xlb_pins_remove(const char *dir, __u32 xdp_link, __u32 tcx_link)
 {
 	char buf[256], *slash;
 	unsigned int i;
 	int n = 0;
 
 	for (i = 0; i < XLB_NPINS; i++)
-		n += xlb_unpin(dir, i);
+		n += xlb_unpin(dir, i,
+			       i == XLB_PIN_XDP_LINK   ? xdp_link
+			       : i == XLB_PIN_TCX_LINK ? tcx_link
+						       : 0);
 	n += rmdir(dir) == 0;
 	/* and a namespace's directories, if this was their last interface */
 	if (strncmp(dir, XLB_PIN_NETNS "/", sizeof(XLB_PIN_NETNS)) == 0) {
@@ -242,4 +314,95 @@ int xlb_pins_remove(const char *dir)
 			rmdir(XLB_PIN_NETNS);
 	}
 	return n;
+}
+
+/* Every interface directory under dir (ns: its namespace directory's
+ * name, NULL for the initial namespace's), then dir itself when it is a
+ * namespace directory with none. */
+static void walk_dir(const char *dir, const char *ns, xlb_pindir_fn fn,
+		     void *ctx)
+{
+	struct dirent *de;
+	struct stat st;
+	char path[300];
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    (!ns && !strcmp(de->d_name, "netns")))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		n++;
+		fn(path, ns ? ns : "", de->d_name, ctx);
+	}
+	if (d)
+		closedir(d);
+	if (ns && !n)
+		fn(dir, ns, NULL, ctx);
+}
+
+void xlb_pins_walk(xlb_pindir_fn fn, void *ctx)
+{
+	struct dirent *de;
+	char path[300];
+	DIR *d;
+
+	walk_dir(XLB_PIN_ROOT, NULL, fn, ctx);
+	d = opendir(XLB_PIN_NETNS);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), XLB_PIN_NETNS "/%s", de->d_name);
+		walk_dir(path, de->d_name, fn, ctx);
+	}
+	if (d)
+		closedir(d);
+}
+
+struct find_ctx {
+	const __u32 *ids; /* [XLB_PIN_XDP_LINK], [XLB_PIN_TCX_LINK] */
+	const char *skip;
+	char *dir;
+	size_t len;
+	unsigned int found;
+};
+
+static void find_one(const char *path, const char *ns, const char *ifname,
+		     void *ctx)
+{
+	struct find_ctx *c = ctx;
+	unsigned int found = 0;
+	enum xlb_pin pin;
+	struct xlb_link l;
+	char buf[300];
+
+	(void)ns;
+	if (!ifname || c->found || !strcmp(path, c->skip))
+		return;
+	for (pin = XLB_PIN_XDP_LINK; pin <= XLB_PIN_TCX_LINK; pin++) {
+		pin_path(path, pin, buf, sizeof(buf));
+		if (c->ids[pin] && !pinned_link(buf, &l) && l.id == c->ids[pin])
+			found |= 1u << pin;
+	}
+	if (found) {
+		c->found = found;
+		snprintf(c->dir, c->len, "%s", path);
+	}
+}
+
+unsigned int xlb_pins_find_links(__u32 xdp_link, __u32 tcx_link,
+				 const char *skip, char *dir, size_t len)
+{
+	__u32 ids[XLB_NPINS] = {
+		[XLB_PIN_XDP_LINK] = xdp_link, [XLB_PIN_TCX_LINK] = tcx_link
+	};
+	struct find_ctx c = { ids, skip, dir, len, 0 };
+
+	dir[0] = '\0';
+	if (xdp_link || tcx_link)
+		xlb_pins_walk(find_one, &c);
+	return c.found;
 }

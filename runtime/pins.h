@@ -58,12 +58,26 @@ void xlb_pin_dir(const char *ifname, char *buf, size_t len);
 int xlb_pins_lock(void);
 void xlb_pins_unlock(int fd);
 
-/* Create dir and its parents. 0 or -errno. */
-int xlb_pins_mkdir(const char *dir);
-/* Pin fd as dir/name, replacing what was there.  0 or -errno. */
+/* Create dir and its parents.  0 or -errno; *made, unless made is NULL,
+ * is how many of them this call made (the last ones of the path). */
+int xlb_pins_mkdir(const char *dir, int *made);
+/* Remove the directories that xlb_pins_mkdir(dir, &made) made, as far as
+ * they are empty. */
+void xlb_pins_rmdir(const char *dir, int made);
+/*
+ * A pin directory is found by its interface's name, which can have gone
+ * to another interface since (a renamed interface, a namespace name given
+ * again): a link pin there may hold another attachment.  So the pin of a
+ * link that is attached (its ifindex is not 0) is never replaced or
+ * removed here but by the caller that says it is its own.
+ */
+
+/* Pin fd as dir/name, replacing what was there, unless that is another
+ * attached link: 0, -EBUSY, or -errno. */
 int xlb_pin(int fd, const char *dir, enum xlb_pin pin);
-/* Remove one pin; 1 if it was there, 0 if not. */
-int xlb_unpin(const char *dir, enum xlb_pin pin);
+/* Remove one pin, but not that of an attached link other than link id
+ * mine (0: none); 1 if it was there and removed, else 0. */
+int xlb_unpin(const char *dir, enum xlb_pin pin, __u32 mine);
 
 /* What a pin directory holds. */
 struct xlb_pins {
@@ -78,8 +92,24 @@ struct xlb_pins {
 
 void xlb_pins_read(const char *dir, struct xlb_pins *p);
 
-/* Remove every pin of xlb's in dir, then dir, then its namespace's
- * directory if that became empty.  The number of entries removed. */
-int xlb_pins_remove(const char *dir);
+/* Remove every pin of xlb's in dir, but those of attached links other
+ * than xdp_link and tcx_link (ids, 0 for none), then dir and its
+ * namespace's directory if they became empty.  The number of entries
+ * removed. */
+int xlb_pins_remove(const char *dir, __u32 xdp_link, __u32 tcx_link);
+
+/* Call fn for every interface directory under XLB_PIN_ROOT, with its
+ * path, its namespace directory's name ("" for the initial namespace) and
+ * its name; and for a namespace directory with no interface, with ifname
+ * NULL. */
+typedef void (*xlb_pindir_fn)(const char *path, const char *ns,
+			      const char *ifname, void *ctx);
+void xlb_pins_walk(xlb_pindir_fn fn, void *ctx);
+
+/* The first interface directory but skip that holds the pin of link
+ * xdp_link (as xdp_link) or tcx_link (as tcx_link), in dir: which of
+ * them it holds (1 << enum xlb_pin), or 0 and "" when none does. */
+unsigned int xlb_pins_find_links(__u32 xdp_link, __u32 tcx_link,
+				 const char *skip, char *dir, size_t len);
 
 #endif

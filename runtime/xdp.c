@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -65,15 +67,64 @@ static int read_meta(int fd, const struct bpf_map_info *info,
 	return err;
 }
 
+/* An older xlb-load's record is shorter: what it lacks reads 0. */
 static int read_attach_rec(int fd, const struct bpf_map_info *info,
 			   struct xlb_attach_rec *rec)
 {
 	__u32 key = 0;
 
+	memset(rec, 0, sizeof(*rec));
 	if (info->type != BPF_MAP_TYPE_ARRAY || info->key_size != 4 ||
-	    info->value_size != sizeof(*rec) || info->max_entries != 1)
+	    info->value_size < sizeof(rec->reply_prog_id) ||
+	    info->value_size > sizeof(*rec) || info->max_entries != 1)
 		return -EINVAL;
 	return bpf_map_lookup_elem(fd, &key, rec) ? -errno : 0;
+}
+
+/* The ids of the maps bound to prog_fd, in *ids (free() it), *nr of
+ * them: 0, or -errno. */
+static int prog_map_ids(int prog_fd, __u32 **ids, __u32 *nr)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	*ids = NULL;
+	*nr = 0;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	if (!info.nr_map_ids)
+		return 0;
+	*nr = info.nr_map_ids;
+	*ids = calloc(*nr, sizeof(**ids));
+	if (!*ids)
+		return -ENOMEM;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = *nr;
+	info.map_ids = (__u64)(unsigned long)*ids;
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
+		free(*ids);
+		*ids = NULL;
+		*nr = 0;
+		return -errno;
+	}
+	if (info.nr_map_ids < *nr)
+		*nr = info.nr_map_ids;
+	return 0;
+}
+
+/* A map's descriptor and info by id: the descriptor, or -1. */
+static int map_open(__u32 id, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+	int fd = bpf_map_get_fd_by_id(id);
+
+	memset(info, 0, sizeof(*info));
+	if (fd >= 0 && bpf_obj_get_info_by_fd(fd, info, &len)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 int xlb_attached_open(int ifindex, struct xlb_attached *a)
@@ -127,34 +178,15 @@ int xlb_attached_open(int ifindex, struct xlb_attached *a)
 		return err;
 	a->link_id = link.id;
 
-	nr = pinfo.nr_map_ids;
-	if (!nr)
-		return 0;
-	ids = calloc(nr, sizeof(*ids));
-	if (!ids)
-		return -ENOMEM;
-	memset(&pinfo, 0, sizeof(pinfo));
-	pinfo.nr_map_ids = nr;
-	pinfo.map_ids = (__u64)(unsigned long)ids;
-	len = sizeof(pinfo);
-	if (bpf_obj_get_info_by_fd(a->prog_fd, &pinfo, &len)) {
-		err = -errno;
-		goto out;
-	}
-	if (pinfo.nr_map_ids < nr)
-		nr = pinfo.nr_map_ids;
-
+	err = prog_map_ids(a->prog_fd, &ids, &nr);
+	if (err)
+		return err;
 	for (i = 0; i < nr; i++) {
-		struct bpf_map_info minfo = {};
-		__u32 mlen = sizeof(minfo);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
+		struct bpf_map_info minfo;
+		int fd = map_open(ids[i], &minfo);
 
 		if (fd < 0)
 			continue;
-		if (bpf_obj_get_info_by_fd(fd, &minfo, &mlen)) {
-			close(fd);
-			continue;
-		}
 		if (!a->has_rec && !strcmp(minfo.name, XLB_ATTACH_MAP) &&
 		    read_attach_rec(fd, &minfo, &a->rec) == 0) {
 			a->has_rec = 1;
@@ -174,10 +206,49 @@ int xlb_attached_open(int ifindex, struct xlb_attached *a)
 	}
 	a->is_xlb = a->stats_fd >= 0 && a->meta_fd >= 0 &&
 		    a->meta.abi == XLB_ABI_VERSION;
-	err = 0;
-out:
 	free(ids);
-	return err;
+	return 0;
+}
+
+int xlb_prog_rec(__u32 prog_id, struct xlb_attach_rec *rec)
+{
+	struct bpf_map_info minfo;
+	__u32 *ids, nr, i;
+	int fd, mfd, err, found = 0;
+
+	memset(rec, 0, sizeof(*rec));
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return -errno;
+	err = prog_map_ids(fd, &ids, &nr);
+	close(fd);
+	for (i = 0; !err && !found && i < nr; i++) {
+		mfd = map_open(ids[i], &minfo);
+		if (mfd < 0)
+			continue;
+		found = !strcmp(minfo.name, XLB_ATTACH_MAP) &&
+			read_attach_rec(mfd, &minfo, rec) == 0;
+		close(mfd);
+	}
+	free(ids);
+	return err ? err : found;
+}
+
+void xlb_netns_self(__u64 *cookie, __u64 *ino)
+{
+	socklen_t len = sizeof(*cookie);
+	struct stat st;
+	int fd;
+
+	*cookie = *ino = 0;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len))
+			*cookie = 0;
+		close(fd);
+	}
+	if (stat("/proc/self/ns/net", &st) == 0)
+		*ino = st.st_ino;
 }
 
 void xlb_attached_close(struct xlb_attached *a)
@@ -403,7 +474,8 @@ int xlb_reply_remove(int ifindex, const struct xlb_reply *r)
 	return 0;
 }
 
-int xlb_attach_rec_bind(int prog_fd, const struct xlb_attach_rec *rec)
+int xlb_attach_rec_bind(int prog_fd, int tc_fd,
+			const struct xlb_attach_rec *rec)
 {
 	__u32 key = 0;
 	int fd, err = 0;
@@ -413,7 +485,8 @@ int xlb_attach_rec_bind(int prog_fd, const struct xlb_attach_rec *rec)
 	if (fd < 0)
 		return -errno;
 	if (bpf_map_update_elem(fd, &key, rec, 0) ||
-	    bpf_prog_bind_map(prog_fd, fd, NULL))
+	    bpf_prog_bind_map(prog_fd, fd, NULL) ||
+	    (tc_fd >= 0 && bpf_prog_bind_map(tc_fd, fd, NULL)))
 		err = -errno;
 	close(fd);
 	return err;

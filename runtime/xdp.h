@@ -19,12 +19,17 @@ enum xlb_xdp_mode {
 	XLB_MODE_OFFLOAD,
 };
 
-/* A small map that xlb-load binds to the XDP program it attaches, saying
- * which reply path goes with it, so that every tool can tell when the
- * reply path is missing. */
+/* A small map that xlb-load binds to the XDP program it attaches and to
+ * its reply path's program, saying which reply path goes with it, so that
+ * every tool can tell when the reply path is missing, and where xlb-load
+ * attached them, so that pins can be told from another attachment's.  An
+ * older xlb-load's record has reply_prog_id only (the rest reads 0). */
 #define XLB_ATTACH_MAP "xlb_attach"
 struct xlb_attach_rec {
 	__u32 reply_prog_id; /* 0: attached without a reply path */
+	__u32 ifindex;	     /* the interface, in ... */
+	__u64 netns_cookie;  /* ... this network namespace (0: unknown) */
+	__u64 netns_ino;     /* its inode number in nsfs (0: unknown) */
 };
 
 struct xlb_attached {
@@ -118,7 +123,14 @@ int xlb_reply_find(int ifindex, struct xlb_reply *r);
 /* Take it off: detach the tcx link or delete the filter. */
 int xlb_reply_remove(int ifindex, const struct xlb_reply *r);
 
-/* Create the map holding rec and bind it to prog_fd.  0 or -errno. */
-int xlb_attach_rec_bind(int prog_fd, const struct xlb_attach_rec *rec);
+/* Create the map holding rec and bind it to prog_fd and, unless it is -1,
+ * tc_fd.  0 or -errno. */
+int xlb_attach_rec_bind(int prog_fd, int tc_fd,
+			const struct xlb_attach_rec *rec);
+/* The record bound to program id: 1, or 0 when it has none, or -errno. */
+int xlb_prog_rec(__u32 prog_id, struct xlb_attach_rec *rec);
+/* This process's network namespace: its cookie (SO_NETNS_COOKIE, 0 before
+ * Linux 5.14) and inode number. */
+void xlb_netns_self(__u64 *cookie, __u64 *ino);
 
 #endif

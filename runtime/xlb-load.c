@@ -212,8 +212,8 @@ static void restore_reply(struct attach_state *s)
 
 	if (s->tcx_fd >= 0 && s->tcx_new) {
 		bpf_link_detach(s->tcx_fd);
-		if (s->pinning)
-			xlb_unpin(s->cur.pin_dir, XLB_PIN_TCX_LINK);
+		if (s->pinning) /* its pin, now that of a detached link */
+			xlb_unpin(s->cur.pin_dir, XLB_PIN_TCX_LINK, 0);
 		return;
 	}
 	if (s->reply_kind == XLB_REPLY_NONE)
@@ -237,25 +237,42 @@ static void restore_reply(struct attach_state *s)
 			old->prog_id, s->o->ifname, xlb_errstr(err));
 }
 
+/* Take xlb's reply path r off ifname's egress, or say why it cannot be
+ * ("cannot remove WHAT ..."): 0 or -errno. */
+static int remove_reply(const char *ifname, int ifindex,
+			const struct xlb_reply *r, const char *what)
+{
+	int err = xlb_reply_remove(ifindex, r);
+
+	if (!err || not_root_hint(err))
+		return err;
+	if (r->kind == XLB_REPLY_TCX && !r->link_id)
+		pr_warn("cannot remove %s (program %u) from %s egress: it is "
+			"on tcx without a link, which xlb-load never does; "
+			"remove it with the tool that attached it\n",
+			what, r->prog_id, ifname);
+	else
+		pr_warn("cannot remove %s (program %u) from %s egress: %s\n",
+			what, r->prog_id, ifname, xlb_errstr(err));
+	return err;
+}
+
 /* Take the old reply path off once the new XDP program is on, when the
  * new one is not in its place (another kind, another link, or none). */
 static int drop_old_reply(struct attach_state *s)
 {
 	const struct xlb_reply *old = &s->cur.reply;
-	int err;
 
 	if (old->kind == XLB_REPLY_NONE)
 		return 0;
 	if (old->kind == s->reply_kind &&
 	    (old->kind == XLB_REPLY_CLSACT || !s->tcx_new))
 		return 0;
-	err = xlb_reply_remove(s->ifindex, old);
-	if (err) {
-		pr_warn("cannot remove the old reply path (program %u) from %s "
-			"egress: %s; 'xlb-load -d %s' and loading again "
-			"removes it\n",
-			old->prog_id, s->o->ifname, xlb_errstr(err),
-			s->o->ifname);
+	if (remove_reply(s->o->ifname, s->ifindex, old, "the old reply path")) {
+		pr_warn("%s: the new XDP program is attached, beside "
+			"the old reply path (program %u), which translates the "
+			"answers of the old rules\n",
+			s->o->ifname, old->prog_id);
 		return 1;
 	}
 	return 0;
@@ -325,6 +342,29 @@ static int attach_new(struct attach_state *s, int prog_fd)
 	return 0;
 }
 
+/* After a replacement in an XDP link that then could not be pinned: the
+ * old program back in the link, so that a failure changes nothing (the
+ * caller puts the old reply path back).  -EEXIST when the old program is
+ * back; 0 when it cannot be, and the new one stays. */
+static int put_back(struct attach_state *s, int prog_fd)
+{
+	const struct xlb_attached *cur = &s->cur.xdp;
+	LIBBPF_OPTS(bpf_link_update_opts, uopts, .flags = BPF_F_REPLACE,
+		    .old_prog_fd = (__u32)prog_fd);
+
+	if (!bpf_link_update(s->xdp_link_fd, cur->prog_fd, &uopts)) {
+		pr_warn("%s: program %u is back in XDP link %u; nothing was "
+			"replaced\n",
+			s->o->ifname, cur->prog_id, cur->link_id);
+		return -EEXIST;
+	}
+	pr_warn("warning: cannot put program %u back in XDP link %u on %s "
+		"(%s): the new program stays, in a link that no pin of xlb's "
+		"holds\n",
+		cur->prog_id, cur->link_id, s->o->ifname, xlb_errstr(-errno));
+	return 0;
+}
+
 /* Put prog_fd where the current program is, in one step: in its link, or
  * through netlink with XDP_FLAGS_REPLACE. */
 static int replace(struct attach_state *s, int prog_fd)
@@ -355,8 +395,9 @@ static int replace(struct attach_state *s, int prog_fd)
 			      : 0;
 		/* a link no pin holds (its holder would take it along) */
 		if (!err && s->pinning &&
-		    (s->cur.pins.xdp_link.id != cur->link_id))
-			err = pin_or_say(s, s->xdp_link_fd, XLB_PIN_XDP_LINK);
+		    (s->cur.pins.xdp_link.id != cur->link_id) &&
+		    pin_or_say(s, s->xdp_link_fd, XLB_PIN_XDP_LINK))
+			return put_back(s, prog_fd);
 	} else {
 		err = bpf_xdp_attach(s->ifindex, prog_fd,
 				     xlb_mode_flag(s->mode) | XDP_FLAGS_REPLACE,
@@ -368,6 +409,15 @@ static int replace(struct attach_state *s, int prog_fd)
 	return err;
 }
 
+/* The program's pins in dir, its maps' and its reply path's. */
+static void unpin_program(const char *dir)
+{
+	xlb_unpin(dir, XLB_PIN_PROG, 0);
+	xlb_unpin(dir, XLB_PIN_STATS, 0);
+	xlb_unpin(dir, XLB_PIN_META, 0);
+	xlb_unpin(dir, XLB_PIN_TC, 0);
+}
+
 /* The pins of the new program, and none of the old one's. */
 static void repin(struct attach_state *s, int prog_fd, int stats_fd,
 		  int meta_fd, int tc_fd)
@@ -375,22 +425,25 @@ static void repin(struct attach_state *s, int prog_fd, int stats_fd,
 	const char *dir = s->cur.pin_dir;
 	struct xlb_pins now;
 
-	xlb_unpin(dir, XLB_PIN_PROG);
-	xlb_unpin(dir, XLB_PIN_STATS);
-	xlb_unpin(dir, XLB_PIN_META);
-	xlb_unpin(dir, XLB_PIN_TC);
-	/* links of what was there before, detached or replaced */
-	xlb_pins_read(dir, &now);
-	if (now.xdp_link.id && now.xdp_link.id != s->xdp_link_id)
-		xlb_unpin(dir, XLB_PIN_XDP_LINK);
-	if (now.tcx_link.id &&
-	    (s->reply_kind != XLB_REPLY_TCX || !s->pinning ||
-	     now.tcx_link.id != s->cur.reply.link_id) &&
-	    !s->tcx_new)
-		xlb_unpin(dir, XLB_PIN_TCX_LINK);
-	if (!s->pinning) {
-		xlb_pins_remove(dir);
+	/* another attachment's (only --no-pin gets here): not ours to touch */
+	if (s->cur.others)
 		return;
+	unpin_program(dir);
+	/* the pins of links that were detached (the old reply path's), never
+	 * of one still attached: ours stay, and a pin directory holding
+	 * another interface's was refused before */
+	xlb_unpin(dir, XLB_PIN_XDP_LINK, 0);
+	xlb_unpin(dir, XLB_PIN_TCX_LINK, 0);
+	if (!s->pinning) {
+		xlb_pins_remove(dir, 0, 0);
+		return;
+	}
+	/* the links are pinned here now, not under the name they had */
+	if (s->cur.links_dir[0]) {
+		xlb_pins_read(dir, &now);
+		if (xlb_pins_remove(s->cur.links_dir, now.xdp_link.id,
+				    now.tcx_link.id) > 0)
+			pr_debug("moved the pins from %s\n", s->cur.links_dir);
 	}
 	/* all or none: never the new program beside old maps */
 	if (xlb_pin(prog_fd, dir, XLB_PIN_PROG) ||
@@ -400,13 +453,18 @@ static void repin(struct attach_state *s, int prog_fd, int stats_fd,
 		pr_warn("warning: cannot pin the program and its maps in %s: "
 			"%s\n",
 			dir, strerror(errno));
-		xlb_unpin(dir, XLB_PIN_PROG);
-		xlb_unpin(dir, XLB_PIN_STATS);
-		xlb_unpin(dir, XLB_PIN_META);
-		xlb_unpin(dir, XLB_PIN_TC);
+		unpin_program(dir);
 		return;
 	}
 	pr_debug("pinned in %s\n", dir);
+}
+
+/* Whether xlb's XDP program is attached through a link, and a pin holds
+ * that link or the reply path's tcx link: a replacement goes into both, and
+ * only their pins keep them attached once xlb-load exits. */
+static int held_by_pins(const struct xlb_iface *f)
+{
+	return f->xdp.link_id && f->pinned;
 }
 
 /* Decide whether pins (and so links) can be used; take the lock. */
@@ -453,7 +511,7 @@ static int do_load(const struct options *o, int ifindex)
 				  .xdp_link_fd = -1 };
 	const struct xlb_attached *cur = &s.cur.xdp;
 	int err, ret = 1, prog_fd, stats_fd, meta_fd, tc_fd = -1, lock = -1;
-	int have_cur = 0;
+	int have_cur = 0, made = 0, stray;
 	unsigned int half;
 
 	obj = xlb_object_open(o->object, &meta);
@@ -480,10 +538,13 @@ static int do_load(const struct options *o, int ifindex)
 	}
 	/* The program never reads its metadata: bind it, so that anyone can
 	 * find it from the attached program; and the record of its reply
-	 * path, so that anyone can tell when that is missing. */
+	 * path and of where both go, so that anyone can tell when the reply
+	 * path is missing, and whose pins are whose. */
+	rec.ifindex = (__u32)ifindex;
+	xlb_netns_self(&rec.netns_cookie, &rec.netns_ino);
 	err = bpf_prog_bind_map(prog_fd, meta_fd, NULL) ? -errno : 0;
 	if (!err)
-		err = xlb_attach_rec_bind(prog_fd, &rec);
+		err = xlb_attach_rec_bind(prog_fd, tc_fd, &rec);
 	if (err) {
 		pr_warn("cannot bind the metadata of '%s' to its program: %s\n",
 			o->object, xlb_errstr(err));
@@ -503,7 +564,30 @@ static int do_load(const struct options *o, int ifindex)
 		refuse_foreign(cur, o->ifname, "replace");
 		goto out;
 	}
-	half = xlb_iface_problems(&s.cur);
+	if (!o->pin && held_by_pins(&s.cur)) {
+		pr_warn("%s's XDP program is attached through a BPF link, and "
+			"pins in %s hold its links: replaced in its link with "
+			"--no-pin, it would have no pin left to hold it and "
+			"would be detached when xlb-load exits. Refusing. Leave "
+			"out --no-pin to replace it in its link; or detach it "
+			"first (xlb-load -d %s), then --no-pin attaches through "
+			"netlink\n",
+			o->ifname,
+			s.cur.links_dir[0] ? s.cur.links_dir : s.cur.pin_dir,
+			o->ifname);
+		goto out;
+	}
+	/* pins go in the interface's directory, by name: never over
+	 * another attachment's links */
+	if (s.pinning && s.cur.others) {
+		xlb_iface_warn(&s.cur, XLB_HALF_OTHERS_PINS);
+		pr_warn("refusing to attach to %s: its pins would take the place "
+			"of those. Load again once they are gone; --no-pin "
+			"attaches without pins\n",
+			o->ifname);
+		goto out;
+	}
+	half = xlb_iface_problems(&s.cur) & ~XLB_HALF_OTHERS_PINS;
 	if (half) {
 		xlb_iface_warn(&s.cur, half);
 		pr_info("%s: the new program replaces all of it\n", o->ifname);
@@ -520,7 +604,7 @@ static int do_load(const struct options *o, int ifindex)
 			"load again (a moment without a program)\n",
 			o->ifname, o->ifname, o->ifname);
 	if (s.pinning) {
-		err = xlb_pins_mkdir(s.cur.pin_dir);
+		err = xlb_pins_mkdir(s.cur.pin_dir, &made);
 		if (err) {
 			pr_warn("cannot create %s: %s\n", s.cur.pin_dir,
 				xlb_errstr(err));
@@ -537,9 +621,9 @@ static int do_load(const struct options *o, int ifindex)
 		restore_reply(&s);
 		goto out;
 	}
-	/* the old ruleset's reply path must not outlive it */
-	if (drop_old_reply(&s))
-		goto out;
+	/* the old ruleset's reply path must not outlive it; if it does,
+	 * the new program is on all the same, and pinned as such */
+	stray = drop_old_reply(&s);
 	repin(&s, prog_fd, stats_fd, meta_fd, tc_fd);
 
 	if (cur->prog_id)
@@ -551,8 +635,11 @@ static int do_load(const struct options *o, int ifindex)
 		xlb_mode_name(s.mode), meta.nrules, meta.nrules == 1 ? "" : "s",
 		meta.source ? meta.source : "?",
 		tc_prog ? ", reply path on egress" : "");
-	ret = 0;
+	ret = stray;
 out:
+	/* a failed attach leaves no directory of its own behind */
+	if (ret && made)
+		xlb_pins_rmdir(s.cur.pin_dir, made);
 	if (s.xdp_link_fd >= 0)
 		close(s.xdp_link_fd);
 	if (s.tcx_fd >= 0)
@@ -589,6 +676,23 @@ static int detach_xdp(const struct options *o, const struct xlb_iface *f)
 	return err;
 }
 
+/* Remove the pins of f's attachment in dir, saying "removed WHAT dir":
+ * 1 if some are left, else 0. */
+static int remove_pins(const struct xlb_iface *f, const char *dir,
+		       const char *what, int *removed)
+{
+	if (xlb_pins_remove(dir, f->xdp.link_id, f->reply.link_id) > 0) {
+		pr_info("removed %s %s\n", what, dir);
+		(*removed)++;
+	}
+	if (access(dir, F_OK))
+		return 0;
+	pr_warn("cannot remove %s: it still holds files that are not xlb's, "
+		"or links attached elsewhere\n",
+		dir);
+	return 1;
+}
+
 /* Remove whatever xlb has on the interface: the XDP program (a foreign one
  * only with --force), the reply path, the pins.  0 when something was
  * removed and nothing failed. */
@@ -597,6 +701,7 @@ static int do_detach(const struct options *o, int ifindex)
 	struct xlb_iface f;
 	const struct xlb_attached *a = &f.xdp;
 	int err, removed = 0, failed = 0, lock = -1;
+	int links = 0; /* links detached: pins hold them, or held them */
 
 	if (xlb_bpffs_mounted())
 		lock = xlb_pins_lock();
@@ -608,8 +713,11 @@ static int do_detach(const struct options *o, int ifindex)
 		xlb_pins_unlock(lock);
 		return 1;
 	}
+	if (f.others)
+		xlb_iface_warn(&f, XLB_HALF_OTHERS_PINS);
 	if (a->prog_id && !a->is_xlb && !o->force) {
-		if (f.reply.kind == XLB_REPLY_NONE && !f.pins.present) {
+		if (f.reply.kind == XLB_REPLY_NONE && !xlb_iface_own_pins(&f) &&
+		    !f.links_dir[0]) {
 			refuse_foreign(a, o->ifname, "detach");
 			failed = 1;
 			goto out;
@@ -624,14 +732,12 @@ static int do_detach(const struct options *o, int ifindex)
 			pr_info("detached program %u ('%s') from %s\n",
 				a->prog_id, a->prog_name, o->ifname);
 			removed++;
+			links += a->link_id != 0;
 		}
 	}
 	if (f.reply.kind != XLB_REPLY_NONE) {
-		err = xlb_reply_remove(ifindex, &f.reply);
-		if (err) {
-			pr_warn("cannot remove the reply path (program %u) from "
-				"%s egress: %s\n",
-				f.reply.prog_id, o->ifname, xlb_errstr(err));
+		if (remove_reply(o->ifname, ifindex, &f.reply,
+				 "the reply path")) {
 			failed = 1;
 		} else {
 			if (f.reply.kind == XLB_REPLY_TCX)
@@ -644,24 +750,27 @@ static int do_detach(const struct options *o, int ifindex)
 					"clsact filter) from %s egress\n",
 					f.reply.prog_id, o->ifname);
 			removed++;
+			links += f.reply.link_id != 0;
 		}
 	}
-	if (f.pins.present) {
-		if (xlb_pins_remove(f.pin_dir) > 0) {
-			pr_info("removed the pins in %s\n", f.pin_dir);
-			removed++;
-		}
-		if (!access(f.pin_dir, F_OK)) {
-			pr_warn("cannot remove %s: it holds files that are not "
-				"xlb's\n",
-				f.pin_dir);
-			failed = 1;
-		}
-	}
+	if (!f.pins_seen && links)
+		pr_warn("warning: no bpffs at " XLB_BPFFS " in this mount "
+			"namespace ('ip netns exec' makes one without it): the "
+			"pins of %s's links, %s in the host's bpffs, are out of "
+			"reach from here and stay, keeping the detached links and "
+			"their programs loaded. 'xlb-load --prune' where bpffs is "
+			"mounted removes them; 'nsenter --net=/run/netns/NAME' "
+			"keeps the host's bpffs\n",
+			o->ifname, f.pin_dir);
+	if (xlb_iface_own_pins(&f))
+		failed |= remove_pins(&f, f.pin_dir, "the pins in", &removed);
+	if (f.links_dir[0])
+		failed |= remove_pins(&f, f.links_dir,
+				      "the pins of its links in", &removed);
 	if (!removed && !failed) {
 		pr_warn("%s has nothing of xlb's: no xlb XDP program, no reply "
-			"path on egress, no pins in %s\n",
-			o->ifname, f.pin_dir);
+			"path on egress, no pins%s in %s\n",
+			o->ifname, f.others ? " of its own" : "", f.pin_dir);
 		failed = 1;
 	}
 out:

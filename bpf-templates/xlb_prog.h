@@ -63,11 +63,13 @@ static __always_inline void xlb_count(__u32 slot, __u32 len)
 	}
 }
 
-/* What the functions of rules return: 0 for no match, else the counter
- * slot and the XDP action together. */
-#define XLB_HIT(slot, action) ((((slot) + 1) << 2) | (action))
-#define XLB_HIT_SLOT(hit) (((hit) >> 2) - 1)
-#define XLB_HIT_ACTION(hit) ((hit) & 3)
+/* What the functions of rules return: XLB_MATCH(rule) for the first rule
+ * that decides the packet, XLB_UNREADABLE(rule) when that rule cannot tell,
+ * because what it needs could not be read (the malformed policy applies);
+ * the smaller the value, the earlier the rule.  XLB_NONE: no rule decides. */
+#define XLB_NONE 0xffffffffu
+#define XLB_MATCH(rule) ((__u32)(rule) << 1)
+#define XLB_UNREADABLE(rule) ((__u32)(rule) << 1 | 1)
 
 /* Constant tables go in .rodata by name: left to itself clang puts an
  * array of 4, 8, 16 or 32 bytes in a mergeable .rodata.cstN section, which
@@ -235,6 +237,63 @@ static __noinline int xlb_in6(const struct xlb_iv6 *t, __u32 k,
 	i &= mask;
 	return xlb_le128(t[i].lo, key) && xlb_le128(key, t[i].hi);
 }
+
+/*
+ * Lookups (compiler/plan.c): a field's domain cut into segments, each with
+ * the first rule of a unit that its values match (XLB_NONE: none).  A
+ * table has 2^k entries, ascending by start, the first starting at 0,
+ * padded at the end with copies of the last; the search finds the last
+ * segment starting at or below the key, without a branch per step.
+ */
+struct xlb_seg4 {
+	__u32 start;
+	__u32 rule;
+};
+
+struct xlb_seg6 {
+	__u32 start[4];
+	__u32 rule;
+};
+
+static __noinline __u32 xlb_find4(const struct xlb_seg4 *t, __u32 k,
+				  __u32 key)
+{
+	__u32 mask = (1u << k) - 1, i = 0, half;
+
+	for (half = 1u << k >> 1; half; half >>= 1)
+		i += half * (__u32)xlb_le(t[(i + half) & mask].start, key);
+	return t[i & mask].rule;
+}
+
+static __noinline __u32 xlb_find6(const struct xlb_seg6 *t, __u32 k,
+				  const __be32 *addr)
+{
+	__u32 mask = (1u << k) - 1, i = 0, half, key[4];
+	int j;
+
+	for (j = 0; j < 4; j++)
+		key[j] = bpf_ntohl(addr[j]);
+	for (half = 1u << k >> 1; half; half >>= 1)
+		i += half * (__u32)xlb_le128(t[(i + half) & mask].start, key);
+	return t[i & mask].rule;
+}
+
+/* How a rewrite chooses its backend (xlb_pick() in the generated C). */
+#define XLB_SEL_RR 1	   /* round robin over the weighted list */
+#define XLB_SEL_HASH 2	   /* flow hash over the weighted list */
+#define XLB_SEL_HASH_SRC 3 /* source hash over the weighted list */
+#define XLB_SEL_MAGLEV 4   /* flow hash into a Maglev table */
+
+struct xlb_rw {
+	__u32 be;   /* its first backend in xlb_backends[] */
+	__u32 n;    /* positions: the weighted list's length, or the
+		       Maglev table's */
+	__u32 list; /* its weighted list in xlb_lists[] (XLB_NONE: every
+		       weight is 1, the position is the backend), or its
+		       table in xlb_maglev[] */
+	__u32 slot; /* round robin: its cursor in xlb_rr */
+	__u32 select;
+};
 
 /* A backend: an address (IPv4 in addr[0]) and/or a port, network order. */
 struct xlb_backend {

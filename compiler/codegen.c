@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "plan.h"
 #include "xlbc.h"
 
 /* A line of the metadata blob as the body of a C string literal.  The
@@ -121,14 +122,23 @@ struct table {
 
 struct gen {
 	const struct xlb_ruleset *rs;
+	const struct xlb_rule **rule; /* by number */
 	struct strbuf *be;  /* every rewrite's backends, one table */
 	size_t nbe;
-	size_t be_base;	    /* where the current rule's start in it */
 	size_t nrev;	    /* entries of xlb_reverse[] (in be, for TC) */
+	struct strbuf *rw, *list, *mag; /* xlb_rws[], xlb_lists[], xlb_maglev[] */
+	size_t nrw, nlist, nmaglev;
+	size_t *rw_of;	    /* by rule: 1 + its entry of xlb_rws[], or 0 */
+	size_t *maglev_at;  /* by Maglev rule: its table in xlb_maglev[] */
 	struct strbuf *out; /* the rules */
 	struct strbuf *tab; /* the tables they use, emitted before them */
 	struct table *tables;
 	size_t ntables;
+	/* the unit being written, and whether its key has been looked up
+	 * (then j holds the first rule of the unit that it matches) */
+	const struct xlb_unit *u;
+	size_t uno;
+	bool jset;
 };
 
 static unsigned int log2_ceil(size_t n)
@@ -312,12 +322,59 @@ static void put_family_addr_test(struct gen *g, const struct xlb_rule *r,
 	}
 }
 
+/* Whether c is the key of the lookup being written. */
+static bool is_key(const struct gen *g, const struct xlb_cond *c)
+{
+	return g->u && g->u->key != XLB_MATCH_KINDS &&
+	       c == &g->u->r->cond[g->u->key];
+}
+
+/* The search of one of the unit's tables, or XLB_NONE for an empty one. */
+static void put_find(struct gen *g, const struct xlb_segs *s, char fam,
+		     const char *value)
+{
+	if (!s->n) {
+		strbuf_puts(g->out, "XLB_NONE");
+		return;
+	}
+	strbuf_printf(g->out, "xlb_find%s(xlb_u%zu_%c, %u, %s)",
+		      fam == '6' ? "6" : "4", g->uno, fam ? fam : 'v',
+		      xlb_plan_steps(s->n), value);
+}
+
+/* The key's test: j, the first rule whose value covers the packet's. */
+static void put_addr_lookup(struct gen *g, const struct xlb_rule *r,
+			    const char *field)
+{
+	struct strbuf *out = g->out;
+	char v4[64];
+
+	snprintf(v4, sizeof(v4), "bpf_ntohl(%s[0])", field);
+	strbuf_puts(out, "(j = ");
+	if (r->family == XLB_FAM_ANY) {
+		strbuf_puts(out, "p->family == 4 ? ");
+		put_find(g, &g->u->v4, '4', v4);
+		strbuf_puts(out, " : ");
+		put_find(g, &g->u->v6, '6', field);
+	} else if (r->family == XLB_FAM_IP6) {
+		put_find(g, &g->u->v6, '6', field);
+	} else {
+		put_find(g, &g->u->v4, '4', v4);
+	}
+	strbuf_puts(out, ") != XLB_NONE");
+	g->jset = true;
+}
+
 static void put_addr_test(struct gen *g, const struct xlb_rule *r,
 			  const struct xlb_cond *c, const char *field,
 			  const char *in)
 {
 	struct strbuf *out = g->out;
 
+	if (is_key(g, c)) {
+		put_addr_lookup(g, r, field);
+		return;
+	}
 	if (c->neg)
 		strbuf_puts(out, "!");
 	if (r->family == XLB_FAM_ANY) {
@@ -344,6 +401,13 @@ static void put_range_test(struct gen *g, const struct xlb_rule *r,
 	struct strbuf *out = g->out;
 	size_t i;
 
+	if (is_key(g, c)) {
+		strbuf_puts(out, "(j = ");
+		put_find(g, &g->u->v4, 0, value);
+		strbuf_puts(out, ") != XLB_NONE");
+		g->jset = true;
+		return;
+	}
 	if (c->neg)
 		strbuf_puts(out, "!");
 	if (c->nrng > XLB_INLINE_MAX) {
@@ -373,19 +437,6 @@ static void put_range_test(struct gen *g, const struct xlb_rule *r,
 		strbuf_putc(out, ')');
 }
 
-static bool needs_l4(const struct xlb_rule *r)
-{
-	return r->cond[XLB_MATCH_SPORT].set || r->cond[XLB_MATCH_DPORT].set ||
-	       r->cond[XLB_MATCH_TYPE].set || r->cond[XLB_MATCH_FLAGS].set ||
-	       r->verdict == XLB_VERDICT_REWRITE;
-}
-
-/* Whether the rule reads more of the transport header than its ports. */
-static bool needs_whole_l4(const struct xlb_rule *r)
-{
-	return r->cond[XLB_MATCH_TYPE].set || r->cond[XLB_MATCH_FLAGS].set ||
-	       r->verdict == XLB_VERDICT_REWRITE;
-}
 
 static const char *proto_macro(enum xlb_proto p)
 {
@@ -435,7 +486,7 @@ static void put_pre_condition(struct gen *g, const struct xlb_rule *r,
 			      alone ? "" : "(", proto_macro(r->proto),
 			      alone ? "" : ")");
 		sep = and;
-	} else if (needs_l4(r)) {
+	} else if (xlb_rule_needs_l4(r)) {
 		strbuf_puts(out, sep);
 		strbuf_printf(out, "%sp->proto == IPPROTO_UDP || "
 				   "p->proto == IPPROTO_TCP || p->l4_unknown%s",
@@ -487,7 +538,14 @@ static void put_port_tests(struct gen *g, const struct xlb_rule *r,
 	}
 }
 
-/* --- backends ------------------------------------------------------ */
+/* --- actions ------------------------------------------------------ */
+
+/*
+ * What a rule does is data, found by the rule's number once the rules
+ * have found it: xlb_act[] holds each rule's XDP action and, for a
+ * rewrite, 1 + its entry of xlb_rws[], which says how xlb_pick() chooses
+ * among the rule's backends in xlb_backends[].
+ */
 
 static bool has_list(const struct xlb_rule *r)
 {
@@ -524,135 +582,212 @@ static const struct xlb_rule *same_maglev(const struct gen *g,
 	return NULL;
 }
 
-static void put_backend_tables(struct gen *g, const struct xlb_rule *r)
+static void put_bytes(struct strbuf *out, const uint8_t *v, size_t n)
 {
-	struct strbuf *out = g->tab;
-	uint8_t *list;
-	size_t i, n;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i % 24 == 0)
+			strbuf_puts(out, "\n\t");
+		else
+			strbuf_putc(out, ' ');
+		strbuf_printf(out, "%u,", v[i]);
+	}
+	strbuf_putc(out, '\n');
+}
+
+static const char *select_macro(enum xlb_select s)
+{
+	switch (s) {
+	case XLB_SELECT_RR:
+		return "XLB_SEL_RR";
+	case XLB_SELECT_HASH:
+		return "XLB_SEL_HASH";
+	case XLB_SELECT_HASH_SRC:
+		return "XLB_SEL_HASH_SRC";
+	case XLB_SELECT_MAGLEV:
+		return "XLB_SEL_MAGLEV";
+	case XLB_SELECT_DEFAULT:
+		break;
+	}
+	return "0";
+}
+
+/* A rewrite's backends, its entry of xlb_rws[] and its weighted list or
+ * Maglev table. */
+static void put_backends(struct gen *g, const struct xlb_rule *r)
+{
+	struct strbuf *out = g->be;
+	size_t i, n, w = 0, list = SIZE_MAX, base = g->nbe;
+	uint8_t *v;
 	char name[80];
 
-	g->be_base = g->nbe;
 	g->nbe += r->nbackends;
-	strbuf_puts(g->be, "\t");
-	put_rule_comment(g->be, g->rs, r, "");
+	strbuf_puts(out, "\t");
+	put_rule_comment(out, g->rs, r, "");
 	for (i = 0; i < r->nbackends; i++) {
 		const struct xlb_backend *b = &r->backends[i];
 
-		out = g->be;
+		w += b->w;
 		xlb_backend_format(b, name, sizeof(name));
 		strbuf_puts(out, "\t{ ");
 		if (b->addr) {
-			unsigned int w, words = b->a.family == XLB_FAM_IP6 ? 4 : 1;
+			unsigned int k, words = b->a.family == XLB_FAM_IP6 ? 4 : 1;
 
 			strbuf_puts(out, ".addr = { ");
-			for (w = 0; w < words; w++)
+			for (k = 0; k < words; k++)
 				strbuf_printf(out, "__bpf_constant_htonl(0x%08x)%s",
-					      word_at(b->a.addr, w),
-					      w + 1 < words ? ", " : " }, ");
+					      word_at(b->a.addr, k),
+					      k + 1 < words ? ", " : " }, ");
 			strbuf_puts(out, ".has_addr = 1, ");
 		}
 		if (b->has_port)
 			strbuf_printf(out,
 				      ".port = __bpf_constant_htons(%u), .has_port = 1, ",
 				      (unsigned int)b->port);
-		strbuf_printf(out, "}, /* %zu: %s", g->be_base + i, name);
+		strbuf_printf(out, "}, /* %zu: %s", base + i, name);
 		if (b->has_weight)
 			strbuf_printf(out, " weight %u", b->w);
 		strbuf_puts(out, " */\n");
 	}
-	out = g->tab;
-	if (r->select != XLB_SELECT_MAGLEV && !has_list(r))
-		return;
-	put_rule_comment(out, g->rs, r, "");
 
-	if (r->select == XLB_SELECT_MAGLEV && same_maglev(g, r)) {
-		/* the table of an earlier rule with the same backends */
-		strbuf_printf(out, "#define xlb_r%u_maglev xlb_r%u_maglev\n\n",
-			      r->index, same_maglev(g, r)->index);
-		return;
-	}
 	if (r->select == XLB_SELECT_MAGLEV) {
-		list = xlb_maglev_table(r);
-		n = XLB_MAGLEV_SIZE;
-		strbuf_printf(out, "/* Maglev table: entry h %% %d of the flow hash h */\n",
-			      XLB_MAGLEV_SIZE);
-		strbuf_printf(out, "static const __u8 xlb_r%u_maglev[%zu] XLB_RODATA = {",
-			      r->index, n);
-	} else {
-		n = xlb_weighted_list(r, &list);
-		strbuf_puts(out, "/* weighted list: each backend as often as its weight */\n");
-		strbuf_printf(out, "static const __u8 xlb_r%u_list[%zu] XLB_RODATA = {",
-			      r->index, n);
+		const struct xlb_rule *o = same_maglev(g, r);
+
+		w = XLB_MAGLEV_SIZE;
+		if (o) {
+			list = g->maglev_at[o->index];
+		} else {
+			list = g->nmaglev;
+			v = xlb_maglev_table(r);
+			put_rule_comment(g->mag, g->rs, r, "\t");
+			strbuf_printf(g->mag,
+				      "\t/* from %zu: entry h %% %d of the flow hash h */",
+				      list, XLB_MAGLEV_SIZE);
+			put_bytes(g->mag, v, XLB_MAGLEV_SIZE);
+			free(v);
+			g->nmaglev += XLB_MAGLEV_SIZE;
+		}
+		g->maglev_at[r->index] = list;
+	} else if (has_list(r)) {
+		n = xlb_weighted_list(r, &v);
+		list = g->nlist;
+		put_rule_comment(g->list, g->rs, r, "\t");
+		strbuf_printf(g->list,
+			      "\t/* from %zu: each backend as often as its weight */",
+			      list);
+		put_bytes(g->list, v, n);
+		free(v);
+		g->nlist += n;
 	}
-	for (i = 0; i < n; i++) {
-		if (i % 24 == 0)
-			strbuf_puts(out, "\n\t");
-		else
-			strbuf_putc(out, ' ');
-		strbuf_printf(out, "%u,", list[i]);
-	}
-	strbuf_puts(out, "\n};\n\n");
-	free(list);
+
+	strbuf_printf(g->rw, "\t{ .be = %zu, .n = %zu, .list = ", base, w);
+	if (list == SIZE_MAX)
+		strbuf_puts(g->rw, "XLB_NONE");
+	else
+		strbuf_printf(g->rw, "%zu", list);
+	strbuf_printf(g->rw, ", .slot = %u, .select = %s }, /* %zu: line %u */\n",
+		      r->select == XLB_SELECT_RR ? r->rr_slot : 0,
+		      select_macro(r->select), g->nrw, r->loc.first_line);
+	g->rw_of[r->index] = ++g->nrw;
 }
 
-
-static void put_rewrite(struct gen *g, const struct xlb_rule *r, const char *in)
+/* xlb_pick(): the backend a rewrite takes, by its entry of xlb_rws[]. */
+static void put_pick(struct gen *g, struct strbuf *out)
 {
-	struct strbuf *out = g->out;
-	size_t n = r->nbackends, w = 0, i;
-	const char *pick = NULL;
+	bool used[XLB_SELECT_MAGLEV + 1] = { false };
+	const struct xlb_rule *r;
 
-	for (i = 0; i < n; i++)
-		w += r->backends[i].w;
-	switch (r->select) {
-	case XLB_SELECT_RR:
-		strbuf_printf(out, "%si = xlb_rr_next(%u, %zu); /* round robin */\n",
-			      in, r->rr_slot, w);
-		pick = "list";
-		break;
-	case XLB_SELECT_HASH:
-		strbuf_printf(out,
-			      "%si = xlb_hash_pick(xlb_flow_hash(p), %zu); /* flow hash */\n",
-			      in, w);
-		pick = "list";
-		break;
-	case XLB_SELECT_HASH_SRC:
-		strbuf_printf(out,
-			      "%si = xlb_hash_pick(xlb_src_hash(p), %zu); /* source hash */\n",
-			      in, w);
-		pick = "list";
-		break;
-	case XLB_SELECT_MAGLEV:
-		strbuf_printf(out,
-			      "%si = xlb_r%u_maglev[xlb_hash_pick(xlb_flow_hash(p), %d)];\n",
-			      in, r->index, XLB_MAGLEV_SIZE);
-		break;
-	case XLB_SELECT_DEFAULT:
-		break;
+	for (r = g->rs->rules; r; r = r->next)
+		if (r->verdict == XLB_VERDICT_REWRITE)
+			used[r->select] = true;
+	strbuf_puts(out, "/* How each rewrite chooses, by 1 + its entry: xlb_act[rule] >> 2. */\n");
+	strbuf_printf(out, "static const struct xlb_rw xlb_rws[%zu] XLB_RODATA = {\n",
+		      g->nrw);
+	strbuf_add(out, g->rw->buf, g->rw->len);
+	strbuf_puts(out, "};\n\n");
+	if (g->nlist) {
+		strbuf_puts(out, "/* Weighted lists: positions to backends. */\n");
+		strbuf_printf(out, "static const __u8 xlb_lists[%zu] XLB_RODATA = {\n",
+			      g->nlist);
+		strbuf_add(out, g->list->buf, g->list->len);
+		strbuf_puts(out, "};\n\n");
 	}
-	if (pick && has_list(r))
-		strbuf_printf(out, "%si = xlb_r%u_list[i];\n", in, r->index);
-	/* xlb_xdp() rewrites the packet to the backend chosen here */
-	strbuf_printf(out, "%sp->backend = %zu + i + 1; /* xlb_backends[%zu + i] */\n",
-		      in, g->be_base, g->be_base);
+	if (g->nmaglev) {
+		strbuf_puts(out, "/* Maglev tables: flow hashes to backends. */\n");
+		strbuf_printf(out, "static const __u8 xlb_maglev[%zu] XLB_RODATA = {\n",
+			      g->nmaglev);
+		strbuf_add(out, g->mag->buf, g->mag->len);
+		strbuf_puts(out, "};\n\n");
+	}
+	strbuf_puts(out,
+		    "/* The backend rewrite w takes: its index in xlb_backends[]. */\n"
+		    "static __noinline __u32 xlb_pick(struct xlb_key *p, __u32 w)\n"
+		    "{\n"
+		    "\tconst struct xlb_rw *rw;\n"
+		    "\t__u32 i;\n\n");
+	strbuf_printf(out,
+		      "\tif (!p || w >= %zu)\n"
+		      "\t\treturn 0;\n"
+		      "\trw = &xlb_rws[w];\n"
+		      "\tswitch (rw->select) {\n",
+		      g->nrw);
+	if (used[XLB_SELECT_RR])
+		strbuf_puts(out, "\tcase XLB_SEL_RR:\n"
+				 "\t\ti = xlb_rr_next(rw->slot, rw->n);\n"
+				 "\t\tbreak;\n");
+	if (used[XLB_SELECT_HASH])
+		strbuf_puts(out, "\tcase XLB_SEL_HASH:\n"
+				 "\t\ti = xlb_hash_pick(xlb_flow_hash(p), rw->n);\n"
+				 "\t\tbreak;\n");
+	if (used[XLB_SELECT_HASH_SRC])
+		strbuf_puts(out, "\tcase XLB_SEL_HASH_SRC:\n"
+				 "\t\ti = xlb_hash_pick(xlb_src_hash(p), rw->n);\n"
+				 "\t\tbreak;\n");
+	if (used[XLB_SELECT_MAGLEV])
+		strbuf_printf(out, "\tcase XLB_SEL_MAGLEV:\n"
+				   "\t\ti = rw->list + xlb_hash_pick(xlb_flow_hash(p), %d);\n"
+				   "\t\txlb_barrier_var(i);\n"
+				   "\t\treturn rw->be + (i < %zu ? xlb_maglev[i] : 0);\n",
+			      XLB_MAGLEV_SIZE, g->nmaglev);
+	strbuf_puts(out, "\tdefault:\n"
+			 "\t\treturn 0;\n"
+			 "\t}\n");
+	if (g->nlist)
+		strbuf_printf(out,
+			      "\tif (rw->list != XLB_NONE) {\n"
+			      "\t\ti += rw->list;\n"
+			      "\t\txlb_barrier_var(i);\n"
+			      "\t\ti = i < %zu ? xlb_lists[i] : 0;\n"
+			      "\t}\n",
+			      g->nlist);
+	strbuf_puts(out, "\treturn rw->be + i;\n}\n\n");
 }
 
-/* What a matching rule does, at indent. */
-static void put_action(struct gen *g, const struct xlb_rule *r, const char *in)
+/* --- rules --------------------------------------------------------- */
+
+/* What the unit returns when rule r (a lookup: the rule j found) decides:
+ * XLB_MATCH(rule), or XLB_UNREADABLE(rule) when what it needs could not be
+ * read. */
+static void put_outcome(struct gen *g, const struct xlb_rule *r, int malformed,
+			const char *in)
 {
-	struct strbuf *out = g->out;
+	const char *what = malformed ? "XLB_UNREADABLE" : "XLB_MATCH";
 
-	if (r->verdict == XLB_VERDICT_REWRITE)
-		put_rewrite(g, r, in);
-	strbuf_printf(out, "%sreturn XLB_HIT(%u, %s);\n", in, r->index,
-		      xdp_action(r->verdict));
+	if (g->jset)
+		strbuf_printf(g->out, "%sreturn %s(j);\n", in, what);
+	else
+		strbuf_printf(g->out, "%sreturn %s(%u);\n", in, what,
+			      r->index);
 }
 
+/* Rule r's tests, returning XLB_MATCH() or XLB_UNREADABLE() if it decides; in a lookup, r is the
+ * unit's first rule and its key's test the search. */
 static void put_rule(struct gen *g, const struct xlb_rule *r)
 {
 	struct strbuf *out = g->out;
 
-	put_rule_comment(out, g->rs, r, "\t");
+	g->jset = false;
 	/* each rule reads the packet afresh: values clang would otherwise
 	 * keep live across thousands of rules end up spilled past the
 	 * 512-byte stack */
@@ -660,46 +795,128 @@ static void put_rule(struct gen *g, const struct xlb_rule *r)
 	strbuf_puts(out, "\tif (");
 	put_pre_condition(g, r, "\t");
 	strbuf_puts(out, ") {\n");
-	if (r->proto != XLB_PROTO_ANY || needs_l4(r))
-		strbuf_puts(out, "\t\tif (p->l4_unknown)\n\t\t\tgoto malformed;\n");
-	if (!needs_l4(r)) {
-		put_action(g, r, "\t\t");
-		strbuf_puts(out, "\t}\n\n");
+	if (r->proto != XLB_PROTO_ANY || xlb_rule_needs_l4(r)) {
+		strbuf_puts(out, "\t\tif (p->l4_unknown)\n");
+		put_outcome(g, r, 1, "\t\t\t");
+	}
+	if (!xlb_rule_needs_l4(r)) {
+		put_outcome(g, r, 0, "\t\t");
+		strbuf_puts(out, "\t}\n");
 		return;
 	}
 	/* The rule reads the transport header: if it is broken, this rule
 	 * cannot tell, and nor may any rule after it. */
-	strbuf_puts(out, "\t\tif (p->l4_bad)\n\t\t\tgoto malformed;\n");
+	strbuf_puts(out, "\t\tif (p->l4_bad)\n");
+	put_outcome(g, r, 1, "\t\t\t");
 	if (r->proto == XLB_PROTO_ICMP || r->proto == XLB_PROTO_ICMP6) {
 		strbuf_puts(out, "\t\tif (p->whole &&\n\t\t    ");
 		put_range_test(g, r, &r->cond[XLB_MATCH_TYPE], "p->icmp_type",
 			       "ICMP types", "\t\t");
-		strbuf_puts(out, ") {\n");
-		put_action(g, r, "\t\t\t");
-		strbuf_puts(out, "\t\t}\n\t}\n\n");
+		strbuf_puts(out, ")\n");
+		put_outcome(g, r, 0, "\t\t\t");
+		strbuf_puts(out, "\t}\n");
 		return;
 	}
 	strbuf_puts(out, "\t\tif (");
 	put_port_tests(g, r, "\t\t");
 	strbuf_puts(out, ") {\n");
-	if (!needs_whole_l4(r)) {
-		put_action(g, r, "\t\t\t");
-		strbuf_puts(out, "\t\t}\n\t}\n\n");
+	if (!xlb_rule_needs_whole_l4(r)) {
+		put_outcome(g, r, 0, "\t\t\t");
+		strbuf_puts(out, "\t\t}\n\t}\n");
 		return;
 	}
 	/* a first fragment cut inside its header (RFC 1858) shows its ports
 	 * but not its flags, and has no checksum to update */
-	strbuf_puts(out, "\t\t\tif (!p->whole)\n\t\t\t\tgoto malformed;\n");
+	strbuf_puts(out, "\t\t\tif (!p->whole)\n");
+	put_outcome(g, r, 1, "\t\t\t\t");
 	if (r->cond[XLB_MATCH_FLAGS].set) {
 		strbuf_puts(out, "\t\t\tif (");
 		put_flags_test(out, &r->cond[XLB_MATCH_FLAGS]);
-		strbuf_puts(out, ") {\n");
-		put_action(g, r, "\t\t\t\t");
-		strbuf_puts(out, "\t\t\t}\n");
+		strbuf_puts(out, ")\n");
+		put_outcome(g, r, 0, "\t\t\t\t");
 	} else {
-		put_action(g, r, "\t\t\t");
+		put_outcome(g, r, 0, "\t\t\t");
 	}
-	strbuf_puts(out, "\t\t}\n\t}\n\n");
+	strbuf_puts(out, "\t\t}\n\t}\n");
+}
+
+/* One of a lookup's tables: each segment's start and first rule. */
+static void put_segs(struct gen *g, const struct xlb_unit *u,
+		     const struct xlb_segs *s, const char *name,
+		     const char *what)
+{
+	struct strbuf *out = g->tab;
+	size_t size = (size_t)1 << xlb_plan_steps(s->n), i;
+	unsigned int w;
+
+	if (!s->n)
+		return;
+	strbuf_printf(out, "/* %s: %s, %zu segment%s, padded to %zu */\n",
+		      name, what, s->n, s->n == 1 ? "" : "s", size);
+	strbuf_printf(out, "static const struct xlb_seg%d %s[%zu] XLB_RODATA = {\n",
+		      s->width == 4 ? 6 : 4, name, size);
+	for (i = 0; i < size; i++) {
+		size_t e = i < s->n ? i : s->n - 1;
+		const uint32_t *st = s->start + e * s->width;
+
+		strbuf_puts(out, "\t{ ");
+		if (s->width == 4) {
+			strbuf_puts(out, "{ ");
+			for (w = 0; w < 4; w++)
+				strbuf_printf(out, "0x%08x%s", st[w],
+					      w < 3 ? ", " : " }, ");
+		} else {
+			strbuf_printf(out, u->key == XLB_MATCH_SRC ||
+						   u->key == XLB_MATCH_DST
+					   ? "0x%08x, "
+					   : "%u, ",
+				      st[0]);
+		}
+		if (s->rule[e] == XLB_PLAN_NONE)
+			strbuf_puts(out, "XLB_NONE },\n");
+		else
+			strbuf_printf(out, "%u }, /* line %u */\n", s->rule[e],
+				      g->rule[s->rule[e]]->loc.first_line);
+	}
+	strbuf_puts(out, "};\n\n");
+}
+
+/* A lookup: its tables, and a function that returns what its first rule
+ * that decides returns, or XLB_NONE. */
+static void put_lookup(struct gen *g, const struct xlb_unit *u)
+{
+	const struct xlb_rule *last = u->rules[u->nrules - 1];
+	char name[48], what[80];
+	bool addr = u->key == XLB_MATCH_SRC || u->key == XLB_MATCH_DST;
+
+	if (addr) {
+		snprintf(name, sizeof(name), "xlb_u%zu_4", g->uno);
+		snprintf(what, sizeof(what), "IPv4 %s", xlb_plan_key_name(u->key));
+		put_segs(g, u, &u->v4, name, what);
+		snprintf(name, sizeof(name), "xlb_u%zu_6", g->uno);
+		snprintf(what, sizeof(what), "IPv6 %s", xlb_plan_key_name(u->key));
+		put_segs(g, u, &u->v6, name, what);
+	} else {
+		snprintf(name, sizeof(name), "xlb_u%zu_v", g->uno);
+		put_segs(g, u, &u->v4, name, xlb_plan_key_name(u->key));
+	}
+	strbuf_puts(g->out, "/* ");
+	put_comment_text(g->out, g->rs->src->path);
+	strbuf_printf(g->out,
+		      ":%u-%u: %zu rules that differ only in their %s,\n"
+		      " * the first of them that the packet's matches found in a table;\n"
+		      " * like ",
+		      u->r->loc.first_line, last->loc.first_line, u->nrules,
+		      xlb_plan_key_name(u->key));
+	put_comment_text(g->out, u->r->text);
+	strbuf_puts(g->out, " */\n");
+	strbuf_printf(g->out,
+		      "static __always_inline __u32 xlb_u%zu(struct xlb_key *p)\n"
+		      "{\n"
+		      "\t__u32 j;\n\n",
+		      g->uno);
+	put_rule(g, u->r);
+	strbuf_puts(g->out, "\treturn XLB_NONE;\n}\n\n");
 }
 
 /* --- the reply path ----------------------------------------------- */
@@ -906,18 +1123,194 @@ static void put_reply_program(struct gen *g, struct strbuf *out)
 	strbuf_release(&rev);
 }
 
+/* xlb_act[]: each rule's action, and 1 + its rewrite's entry of xlb_rws[]
+ * from bit 2 on; NULL when every rule does the same and none rewrites. */
+static void put_actions(struct gen *g, struct strbuf *out)
+{
+	const struct xlb_rule *r;
+
+	strbuf_puts(out, "/* What each rule does: its XDP action, and 1 + its entry of\n"
+			 " * xlb_rws[] from bit 2 on when it rewrites. */\n");
+	strbuf_printf(out, "static const %s xlb_act[%zu] XLB_RODATA = {\n",
+		      g->nrw ? "__u32" : "__u8", g->rs->nrules);
+	for (r = g->rs->rules; r; r = r->next) {
+		strbuf_printf(out, "\t%s", xdp_action(r->verdict));
+		if (g->rw_of[r->index])
+			strbuf_printf(out, " | %zu << 2", g->rw_of[r->index]);
+		strbuf_printf(out, ", /* line %u */\n", r->loc.first_line);
+	}
+	strbuf_puts(out, "};\n\n");
+}
+
+/* Whether every rule does the same and none rewrites: then the action
+ * needs no table. */
+static bool one_action(const struct xlb_ruleset *rs)
+{
+	const struct xlb_rule *r;
+
+	for (r = rs->rules; r; r = r->next)
+		if (r->verdict == XLB_VERDICT_REWRITE ||
+		    r->verdict != rs->rules->verdict)
+			return false;
+	return true;
+}
+
+/* xlb_decide(): count and act on what the rules found. */
+static void put_decide(struct gen *g, struct strbuf *out)
+{
+	const struct xlb_ruleset *rs = g->rs;
+
+	strbuf_puts(out,
+		    "/* What the first rule that decides does; the default when none does. */\n"
+		    "static __always_inline int xlb_decide(struct xlb_key *p, __u32 res)\n"
+		    "{\n"
+		    "\t__u32 slot;\n"
+		    "\tint action;\n\n");
+	strbuf_printf(out,
+		      "\tif (res == XLB_NONE) { /* default %s */\n"
+		      "\t\tslot = XLB_CTR_DEFAULT(XLB_NRULES);\n"
+		      "\t\taction = %s;\n",
+		      xlb_verdict_name(rs->def), xdp_action(rs->def));
+	strbuf_puts(out,
+		    "\t} else if (res & 1) {\n"
+		    "\t\t/* a rule needs what could not be read: the malformed policy */\n"
+		    "\t\tslot = XLB_CTR_MALFORMED(XLB_NRULES);\n"
+		    "\t\taction = XLB_MALFORMED_ACTION;\n"
+		    "\t} else {\n"
+		    "\t\tslot = res >> 1;\n");
+	if (!rs->nrules) {
+		strbuf_puts(out, "\t\taction = XDP_PASS; /* no rules */\n");
+	} else if (one_action(rs)) {
+		strbuf_printf(out, "\t\taction = %s; /* what every rule does */\n",
+			      xdp_action(rs->rules->verdict));
+	} else {
+		strbuf_printf(out,
+			      "\t\txlb_barrier_var(slot);\n"
+			      "\t\tif (slot >= %zu)\n"
+			      "\t\t\treturn XDP_PASS;\n",
+			      rs->nrules);
+		if (g->nrw)
+			strbuf_puts(out,
+				    "\t\taction = xlb_act[slot] & 3;\n"
+				    "\t\tif (xlb_act[slot] >> 2)\n"
+				    "\t\t\tp->backend = 1 + xlb_pick(p, (xlb_act[slot] >> 2) - 1);\n");
+		else
+			strbuf_puts(out, "\t\taction = xlb_act[slot];\n");
+	}
+	strbuf_puts(out,
+		    "\t}\n"
+		    "\txlb_count(slot, p->len);\n"
+		    "\treturn action;\n"
+		    "}\n\n");
+}
+
+/*
+ * The rules go in global functions of up to XLB_CHUNK units each, which
+ * the verifier checks once for any packet (they see values only, never the
+ * packet), and whose jumps stay short.  Each takes the best result so far
+ * and returns the new one; xlb_rules() calls them in turn while a unit in
+ * them may still come first.  A rule alone returns as soon as it decides:
+ * no unit after it can hold an earlier rule.  A lookup may find a rule
+ * after those of later units, so its result is kept, and each unit after
+ * it first asks whether it can still do better.
+ */
+static void put_rules(struct gen *g, const struct xlb_plan *plan,
+		      struct strbuf *body)
+{
+	size_t i, k, nchunks = 0;
+	bool found = false; /* a lookup came before: best may be set */
+
+	for (i = 0; i < plan->nunits; i += XLB_CHUNK) {
+		size_t end = i + XLB_CHUNK < plan->nunits ? i + XLB_CHUNK
+							  : plan->nunits;
+		bool lookups = false;
+
+		g->out = body;
+		for (k = i; k < end; k++) {
+			if (plan->unit[k].key == XLB_MATCH_KINDS)
+				continue;
+			g->u = &plan->unit[k];
+			g->uno = k;
+			put_lookup(g, g->u);
+			lookups = true;
+		}
+		strbuf_printf(body,
+			      "/* Units %zu to %zu, from rule %u: the first rule that decides,\n"
+			      " * if it comes before best; else best. */\n",
+			      i, end - 1, plan->unit[i].r->index);
+		strbuf_printf(body,
+			      "__noinline __u32 xlb_rules_%zu(struct xlb_key *p, __u32 best)\n{\n",
+			      nchunks++);
+		if (lookups)
+			strbuf_puts(body, "\t__u32 res;\n\n");
+		strbuf_puts(body, "\tif (!p)\n\t\treturn best;\n\n");
+		for (k = i; k < end; k++) {
+			const struct xlb_unit *u = &plan->unit[k];
+
+			if (k > i && found)
+				strbuf_printf(body,
+					      "\tif (best < XLB_MATCH(%u))\n"
+					      "\t\treturn best;\n",
+					      u->r->index);
+			g->u = u;
+			g->uno = k;
+			if (u->key == XLB_MATCH_KINDS) {
+				put_rule_comment(body, g->rs, u->r, "\t");
+				put_rule(g, u->r);
+			} else {
+				strbuf_printf(body,
+					      "\t/* lines %u-%u: a lookup */\n"
+					      "\tres = xlb_u%zu(p);\n"
+					      "\tif (res < best)\n"
+					      "\t\tbest = res;\n",
+					      u->r->loc.first_line,
+					      u->rules[u->nrules - 1]->loc.first_line,
+					      k);
+				found = true;
+			}
+			strbuf_putc(body, '\n');
+		}
+		strbuf_puts(body, "\treturn best;\n}\n\n");
+	}
+	g->u = NULL;
+
+	/* inline into the program: one BPF-to-BPF call a packet fewer; the
+	 * functions of rules it calls stay global, verified once */
+	strbuf_puts(body,
+		    "/* First match wins: the rules in file order, then the default. */\n"
+		    "static __always_inline int xlb_rules(struct xlb_key *p)\n"
+		    "{\n"
+		    "\t__u32 res = XLB_NONE;\n\n");
+	for (i = 0, k = 0; i < plan->nunits; i += XLB_CHUNK, k++) {
+		if (k)
+			strbuf_printf(body, "\tif (res > XLB_MATCH(%u))\n\t",
+				      plan->unit[i].r->index);
+		strbuf_printf(body, "\tres = xlb_rules_%zu(p, res);\n", k);
+	}
+	strbuf_puts(body, "\treturn xlb_decide(p, res);\n}\n\n");
+}
+
 void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 {
 	bool udp = false, tcp = false, icmp = false, icmp6 = false;
 	bool reply = false;
-	struct strbuf rbody = STRBUF_INIT;
-	struct strbuf body = STRBUF_INIT, tables = STRBUF_INIT, be = STRBUF_INIT;
-	struct gen g = { .rs = rs, .out = &body, .tab = &tables, .be = &be };
+	struct strbuf rbody = STRBUF_INIT, body = STRBUF_INIT;
+	struct strbuf tables = STRBUF_INIT, be = STRBUF_INIT;
+	struct strbuf rw = STRBUF_INIT, list = STRBUF_INIT, mag = STRBUF_INIT;
+	struct gen g = { .rs = rs, .out = &body, .tab = &tables, .be = &be,
+			 .rw = &rw, .list = &list, .mag = &mag };
+	struct xlb_plan plan;
 	const struct xlb_rule *r;
 	size_t i;
 
+	g.rule = xcalloc(rs->nrules + 1, sizeof(*g.rule));
+	g.rw_of = xcalloc(rs->nrules + 1, sizeof(*g.rw_of));
+	g.maglev_at = xcalloc(rs->nrules + 1, sizeof(*g.maglev_at));
 	for (r = rs->rules; r; r = r->next) {
-		if (!needs_l4(r))
+		g.rule[r->index] = r;
+		if (r->verdict == XLB_VERDICT_REWRITE)
+			put_backends(&g, r);
+		if (!xlb_rule_needs_l4(r))
 			continue;
 		udp |= r->proto == XLB_PROTO_UDP || r->proto == XLB_PROTO_ANY;
 		tcp |= r->proto == XLB_PROTO_TCP || r->proto == XLB_PROTO_ANY;
@@ -925,70 +1318,9 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 		icmp6 |= r->proto == XLB_PROTO_ICMP6;
 		reply |= r->reply;
 	}
-
-	/*
-	 * The rules go in global functions of XLB_CHUNK rules each, which
-	 * the verifier checks once for any packet (they see values only,
-	 * never the packet; a rewrite only names its backend), and whose
-	 * jumps stay short.  xlb_rules() calls them in turn and counts.  The
-	 * tables the rules use are collected as they are written, and go
-	 * first.
-	 */
-	for (r = rs->rules, i = 0; r; r = r->next, i++) {
-		bool l4 = false;
-		const struct xlb_rule *c;
-		size_t k;
-
-		if (i % XLB_CHUNK)
-			continue;
-		for (c = r, k = 0; c && k < XLB_CHUNK; c = c->next, k++)
-			l4 |= needs_l4(c) || c->proto != XLB_PROTO_ANY;
-		strbuf_printf(&body,
-			      "/* Rules %zu to %zu: XLB_HIT(slot, action) for the first that\n"
-			      " * matches, 0 for none. */\n",
-			      i, i + k - 1);
-		strbuf_printf(&body,
-			      "__noinline int xlb_rules_%zu(struct xlb_key *p)\n{\n",
-			      i / XLB_CHUNK);
-		for (c = r, k = 0; c && k < XLB_CHUNK; c = c->next, k++)
-			if (c->verdict == XLB_VERDICT_REWRITE)
-				break;
-		if (c && k < XLB_CHUNK)
-			strbuf_puts(&body, "\t__u32 i; /* the backend a rewrite picks */\n\n");
-		strbuf_puts(&body, "\tif (!p)\n\t\treturn 0;\n\n");
-		for (c = r, k = 0; c && k < XLB_CHUNK; c = c->next, k++) {
-			if (c->verdict == XLB_VERDICT_REWRITE)
-				put_backend_tables(&g, c);
-			put_rule(&g, c);
-		}
-		strbuf_puts(&body, "\treturn 0;\n");
-		if (l4)
-			strbuf_puts(&body,
-				    "malformed:\n"
-				    "\t/* a rule needs what could not be read: the malformed policy */\n"
-				    "\treturn XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XLB_MALFORMED_ACTION);\n");
-		strbuf_puts(&body, "}\n\n");
-	}
-	/* inline into the program: one BPF-to-BPF call a packet fewer; the
-	 * chunks of rules it calls stay global functions, verified once */
-	strbuf_puts(&body,
-		    "/* First match wins: the rules in file order, then the default. */\n"
-		    "static __always_inline int xlb_rules(struct xlb_key *p)\n"
-		    "{\n"
-		    "\tint hit;\n\n");
-	if (!rs->nrules)
-		strbuf_puts(&body, "\thit = 0;\n");
-	for (i = 0; i * XLB_CHUNK < rs->nrules; i++)
-		strbuf_printf(&body, "\t%sit = xlb_rules_%zu(p);\n",
-			      i ? "if (!hit)\n\t\th" : "h", i);
-	strbuf_printf(&body,
-		      "\tif (!hit) /* default %s */\n"
-		      "\t\thit = XLB_HIT(XLB_CTR_DEFAULT(XLB_NRULES), %s);\n"
-		      "\txlb_count(XLB_HIT_SLOT(hit), p->len);\n"
-		      "\treturn XLB_HIT_ACTION(hit);\n"
-		      "}\n\n",
-		      xlb_verdict_name(rs->def),
-		      xdp_action(rs->def));
+	xlb_plan_build(rs, &plan);
+	put_rules(&g, &plan, &body);
+	xlb_plan_free(&plan);
 
 	strbuf_puts(out, "/* Generated by xlbc " PACKAGE_VERSION " from ");
 	put_comment_text(out, rs->src->path);
@@ -1010,8 +1342,6 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 	put_meta(out, rs);
 	if (reply)
 		put_reply_program(&g, &rbody);
-	strbuf_add(out, tables.buf, tables.len);
-	strbuf_add(out, body.buf, body.len);
 	if (g.nbe) {
 		strbuf_puts(out, "/* Every rewrite's backends, by p->backend - 1. */\n");
 		strbuf_printf(out,
@@ -1019,13 +1349,25 @@ void xlb_codegen(const struct xlb_ruleset *rs, struct strbuf *out)
 			      g.nbe);
 		strbuf_add(out, be.buf, be.len);
 		strbuf_puts(out, "};\n\n");
+		put_pick(&g, out);
 	}
+	if (rs->nrules && !one_action(rs))
+		put_actions(&g, out);
+	put_decide(&g, out);
+	strbuf_add(out, tables.buf, tables.len);
+	strbuf_add(out, body.buf, body.len);
 	strbuf_release(&tables);
 	strbuf_release(&body);
 	strbuf_release(&be);
+	strbuf_release(&rw);
+	strbuf_release(&list);
+	strbuf_release(&mag);
 	for (i = 0; i < g.ntables; i++)
 		free(g.tables[i].iv);
 	free(g.tables);
+	free(g.rule);
+	free(g.rw_of);
+	free(g.maglev_at);
 
 	strbuf_puts(out,
 		    "SEC(\"xdp\")\n"

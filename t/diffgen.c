@@ -502,10 +502,34 @@ static void emit_flags_value(void)
 	emit_flag_list(mask);
 }
 
-/* "not KEY VALUE" or "KEY != VALUE", or plain "KEY VALUE". */
-static bool begin_test(const char *key)
+/*
+ * Families of rules, as large rulesets have them: copies of one rule that
+ * differ only in the value of one match (vary, an M_* of emit_rule()),
+ * which comes from a stream of its own (vary_state) while everything else
+ * repeats the same draws.  The compiler looks such rules up in a table.
+ */
+static bool in_family; /* emit_rule() picks vary among its matches */
+static int vary = -1;
+static uint64_t vary_state;
+
+static void swap_streams(void)
+{
+	uint64_t t = rng_state;
+
+	rng_state = vary_state;
+	vary_state = t;
+}
+
+/* "not KEY VALUE" or "KEY != VALUE", or plain "KEY VALUE"; plain for the
+ * match that varies, most of the time. */
+static bool begin_test_of(const char *key, bool varies)
 {
 	unsigned int r = below(100);
+
+	if (varies && r < 95) {
+		emit("%s ", key);
+		return false;
+	}
 
 	if (r < 12) {
 		emit("not %s ", key);
@@ -518,6 +542,8 @@ static bool begin_test(const char *key)
 	emit("%s ", key);
 	return false;
 }
+
+#define begin_test(key) begin_test_of(key, (int)order[i] == vary)
 
 enum proto { P_ANY, P_UDP, P_TCP, P_ICMP, P_ICMP6 };
 
@@ -652,6 +678,18 @@ static void emit_backends(unsigned int bfam)
 	}
 }
 
+/* A match's value, from the stream of its own when it is the one that
+ * varies. */
+#define VALUE(call)                                                            \
+	do {                                                                   \
+		bool v_ = (int)order[i] == vary;                               \
+		if (v_)                                                        \
+			swap_streams();                                        \
+		call;                                                          \
+		if (v_)                                                        \
+			swap_streams();                                        \
+	} while (0)
+
 /* One rule, with a ';' and a newline. */
 static void emit_rule(void)
 {
@@ -696,6 +734,14 @@ static void emit_rule(void)
 		want[M_DST] = want[M_DPORT] = true;
 	memset(&vip, 0, sizeof(vip));
 
+	if (in_family) {
+		unsigned int cand[M_N], nc = 0;
+
+		for (i = M_SRC; i <= M_TYPE; i++)
+			if (want[i])
+				cand[nc++] = i;
+		vary = nc ? (int)cand[below(nc)] : -1;
+	}
 	for (i = 0; i < M_N; i++)
 		if (want[i])
 			order[n++] = i;
@@ -723,31 +769,31 @@ static void emit_rule(void)
 			break;
 		case M_SRC:
 			begin_test("src");
-			emit_addr_value(fams);
+			VALUE(emit_addr_value(fams));
 			break;
 		case M_DST:
 			if (one_dst) {
-				emit_vip(bfam);
+				VALUE(emit_vip(bfam));
 				break;
 			}
 			begin_test("dst");
-			emit_addr_value(fams);
+			VALUE(emit_addr_value(fams));
 			break;
 		case M_SPORT:
 			begin_test("src port");
-			emit_port_value();
+			VALUE(emit_port_value());
 			break;
 		case M_DPORT:
 			if (one_dst) {
-				emit_vport();
+				VALUE(emit_vport());
 				break;
 			}
 			begin_test(chance(50) ? "port" : "dst port");
-			emit_port_value();
+			VALUE(emit_port_value());
 			break;
 		case M_TYPE:
 			begin_test("type");
-			emit_type_value(proto == P_ICMP6);
+			VALUE(emit_type_value(proto == P_ICMP6));
 			break;
 		case M_FLAGS:
 			begin_test("flags");
@@ -789,8 +835,30 @@ static void emit_ruleset(void)
 		emit("non-ip %s;\n", nonip == 1 ? "drop" : "pass");
 	else if (nonip)
 		nonip += 2;
-	for (i = 0; i < nrules; i++)
-		emit_rule();
+	for (i = 0; i < nrules; i++) {
+		uint64_t next, copies, c;
+
+		if (!chance(15)) {
+			emit_rule();
+			continue;
+		}
+		/* a family: the same draws for each copy but the varied
+		 * value's */
+		copies = chance(70) ? between(4, 12) : between(13, 150);
+		in_family = true;
+		vary_state = rnd();
+		next = rnd();
+		for (c = 0; c < copies; c++) {
+			uint64_t same = rng_state;
+
+			emit_rule();
+			rng_state = same;
+		}
+		in_family = false;
+		vary = -1;
+		rng_state = next;
+		i += (unsigned int)copies - 1;
+	}
 	if (malformed > 2)
 		emit("malformed %s;\n", malformed == 3 ? "drop" : "pass");
 	if (nonip > 2)

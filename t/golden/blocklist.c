@@ -22,33 +22,51 @@ XLB_META("xlb-meta 1\n"
 	 "malformed 0 drop\n"
 	 "non-ip 0 pass\n");
 
-/* Rules 0 to 0: XLB_HIT(slot, action) for the first that
- * matches, 0 for none. */
-__noinline int xlb_rules_0(struct xlb_key *p)
+/* What the first rule that decides does; the default when none does. */
+static __always_inline int xlb_decide(struct xlb_key *p, __u32 res)
+{
+	__u32 slot;
+	int action;
+
+	if (res == XLB_NONE) { /* default pass */
+		slot = XLB_CTR_DEFAULT(XLB_NRULES);
+		action = XDP_PASS;
+	} else if (res & 1) {
+		/* a rule needs what could not be read: the malformed policy */
+		slot = XLB_CTR_MALFORMED(XLB_NRULES);
+		action = XLB_MALFORMED_ACTION;
+	} else {
+		slot = res >> 1;
+		action = XDP_DROP; /* what every rule does */
+	}
+	xlb_count(slot, p->len);
+	return action;
+}
+
+/* Units 0 to 0, from rule 0: the first rule that decides,
+ * if it comes before best; else best. */
+__noinline __u32 xlb_rules_0(struct xlb_key *p, __u32 best)
 {
 	if (!p)
-		return 0;
+		return best;
 
 	/* rules/blocklist.conf:3: drop src 1.1.1.1 */
 	xlb_barrier_var(p);
 	if (p->family == 4 &&
 	    p->saddr[0] == __bpf_constant_htonl(0x01010101) /* 1.1.1.1 */) {
-		return XLB_HIT(0, XDP_DROP);
+		return XLB_MATCH(0);
 	}
 
-	return 0;
+	return best;
 }
 
 /* First match wins: the rules in file order, then the default. */
 static __always_inline int xlb_rules(struct xlb_key *p)
 {
-	int hit;
+	__u32 res = XLB_NONE;
 
-	hit = xlb_rules_0(p);
-	if (!hit) /* default pass */
-		hit = XLB_HIT(XLB_CTR_DEFAULT(XLB_NRULES), XDP_PASS);
-	xlb_count(XLB_HIT_SLOT(hit), p->len);
-	return XLB_HIT_ACTION(hit);
+	res = xlb_rules_0(p, res);
+	return xlb_decide(p, res);
 }
 
 SEC("xdp")

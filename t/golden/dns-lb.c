@@ -36,116 +36,6 @@ XLB_META("xlb-meta 1\n"
 	 "malformed 0 drop\n"
 	 "non-ip 0 pass\n");
 
-/* Rules 0 to 4: XLB_HIT(slot, action) for the first that
- * matches, 0 for none. */
-__noinline int xlb_rules_0(struct xlb_key *p)
-{
-	__u32 i; /* the backend a rewrite picks */
-
-	if (!p)
-		return 0;
-
-	/* rules/dns-lb.conf:7: udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
-	xlb_barrier_var(p);
-	if (p->family == 4 &&
-	    (p->proto == IPPROTO_UDP || p->l4_unknown) &&
-	    p->daddr[0] == __bpf_constant_htonl(0xc0000235) /* 192.0.2.53 */) {
-		if (p->l4_unknown)
-			goto malformed;
-		if (p->l4_bad)
-			goto malformed;
-		if (p->has_ports &&
-		    bpf_ntohs(p->dport) == 53) {
-			if (!p->whole)
-				goto malformed;
-			i = xlb_hash_pick(xlb_src_hash(p), 3); /* source hash */
-			p->backend = 0 + i + 1; /* xlb_backends[0 + i] */
-			return XLB_HIT(0, XDP_PASS);
-		}
-	}
-
-	/* rules/dns-lb.conf:8: tcp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
-	xlb_barrier_var(p);
-	if (p->family == 4 &&
-	    (p->proto == IPPROTO_TCP || p->l4_unknown) &&
-	    p->daddr[0] == __bpf_constant_htonl(0xc0000235) /* 192.0.2.53 */) {
-		if (p->l4_unknown)
-			goto malformed;
-		if (p->l4_bad)
-			goto malformed;
-		if (p->has_ports &&
-		    bpf_ntohs(p->dport) == 53) {
-			if (!p->whole)
-				goto malformed;
-			i = xlb_hash_pick(xlb_src_hash(p), 3); /* source hash */
-			p->backend = 3 + i + 1; /* xlb_backends[3 + i] */
-			return XLB_HIT(1, XDP_PASS);
-		}
-	}
-
-	/* rules/dns-lb.conf:9: udp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src */
-	xlb_barrier_var(p);
-	if (p->family == 6 &&
-	    (p->proto == IPPROTO_UDP || p->l4_unknown) &&
-	    (p->daddr[0] == __bpf_constant_htonl(0x20010db8) && p->daddr[1] == __bpf_constant_htonl(0x00000000) && p->daddr[2] == __bpf_constant_htonl(0x00000000) && p->daddr[3] == __bpf_constant_htonl(0x00000053)) /* 2001:db8::53 */) {
-		if (p->l4_unknown)
-			goto malformed;
-		if (p->l4_bad)
-			goto malformed;
-		if (p->has_ports &&
-		    bpf_ntohs(p->dport) == 53) {
-			if (!p->whole)
-				goto malformed;
-			i = xlb_hash_pick(xlb_src_hash(p), 2); /* source hash */
-			p->backend = 6 + i + 1; /* xlb_backends[6 + i] */
-			return XLB_HIT(2, XDP_PASS);
-		}
-	}
-
-	/* rules/dns-lb.conf:10: tcp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src */
-	xlb_barrier_var(p);
-	if (p->family == 6 &&
-	    (p->proto == IPPROTO_TCP || p->l4_unknown) &&
-	    (p->daddr[0] == __bpf_constant_htonl(0x20010db8) && p->daddr[1] == __bpf_constant_htonl(0x00000000) && p->daddr[2] == __bpf_constant_htonl(0x00000000) && p->daddr[3] == __bpf_constant_htonl(0x00000053)) /* 2001:db8::53 */) {
-		if (p->l4_unknown)
-			goto malformed;
-		if (p->l4_bad)
-			goto malformed;
-		if (p->has_ports &&
-		    bpf_ntohs(p->dport) == 53) {
-			if (!p->whole)
-				goto malformed;
-			i = xlb_hash_pick(xlb_src_hash(p), 2); /* source hash */
-			p->backend = 8 + i + 1; /* xlb_backends[8 + i] */
-			return XLB_HIT(3, XDP_PASS);
-		}
-	}
-
-	/* rules/dns-lb.conf:12: drop dst { 192.0.2.53, 2001:db8::53 } */
-	xlb_barrier_var(p);
-	if ((p->family == 4 ? p->daddr[0] == __bpf_constant_htonl(0xc0000235) /* 192.0.2.53 */ :
-	     (p->daddr[0] == __bpf_constant_htonl(0x20010db8) && p->daddr[1] == __bpf_constant_htonl(0x00000000) && p->daddr[2] == __bpf_constant_htonl(0x00000000) && p->daddr[3] == __bpf_constant_htonl(0x00000053)) /* 2001:db8::53 */)) {
-		return XLB_HIT(4, XDP_DROP);
-	}
-
-	return 0;
-malformed:
-	/* a rule needs what could not be read: the malformed policy */
-	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XLB_MALFORMED_ACTION);
-}
-
-/* First match wins: the rules in file order, then the default. */
-static __always_inline int xlb_rules(struct xlb_key *p)
-{
-	int hit;
-
-	hit = xlb_rules_0(p);
-	if (!hit) /* default pass */
-		hit = XLB_HIT(XLB_CTR_DEFAULT(XLB_NRULES), XDP_PASS);
-	xlb_count(XLB_HIT_SLOT(hit), p->len);
-	return XLB_HIT_ACTION(hit);
-}
-
 /* Every rewrite's backends, by p->backend - 1. */
 static const struct xlb_backend xlb_backends[10] XLB_RODATA = {
 	/* rules/dns-lb.conf:7: udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
@@ -163,6 +53,163 @@ static const struct xlb_backend xlb_backends[10] XLB_RODATA = {
 	{ .addr = { __bpf_constant_htonl(0x20010db8), __bpf_constant_htonl(0x00010000), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000011) }, .has_addr = 1, }, /* 8: [2001:db8:1::11] */
 	{ .addr = { __bpf_constant_htonl(0x20010db8), __bpf_constant_htonl(0x00010000), __bpf_constant_htonl(0x00000000), __bpf_constant_htonl(0x00000012) }, .has_addr = 1, }, /* 9: [2001:db8:1::12] */
 };
+
+/* How each rewrite chooses, by 1 + its entry: xlb_act[rule] >> 2. */
+static const struct xlb_rw xlb_rws[4] XLB_RODATA = {
+	{ .be = 0, .n = 3, .list = XLB_NONE, .slot = 0, .select = XLB_SEL_HASH_SRC }, /* 0: line 7 */
+	{ .be = 3, .n = 3, .list = XLB_NONE, .slot = 0, .select = XLB_SEL_HASH_SRC }, /* 1: line 8 */
+	{ .be = 6, .n = 2, .list = XLB_NONE, .slot = 0, .select = XLB_SEL_HASH_SRC }, /* 2: line 9 */
+	{ .be = 8, .n = 2, .list = XLB_NONE, .slot = 0, .select = XLB_SEL_HASH_SRC }, /* 3: line 10 */
+};
+
+/* The backend rewrite w takes: its index in xlb_backends[]. */
+static __noinline __u32 xlb_pick(struct xlb_key *p, __u32 w)
+{
+	const struct xlb_rw *rw;
+	__u32 i;
+
+	if (!p || w >= 4)
+		return 0;
+	rw = &xlb_rws[w];
+	switch (rw->select) {
+	case XLB_SEL_HASH_SRC:
+		i = xlb_hash_pick(xlb_src_hash(p), rw->n);
+		break;
+	default:
+		return 0;
+	}
+	return rw->be + i;
+}
+
+/* What each rule does: its XDP action, and 1 + its entry of
+ * xlb_rws[] from bit 2 on when it rewrites. */
+static const __u32 xlb_act[5] XLB_RODATA = {
+	XDP_PASS | 1 << 2, /* line 7 */
+	XDP_PASS | 2 << 2, /* line 8 */
+	XDP_PASS | 3 << 2, /* line 9 */
+	XDP_PASS | 4 << 2, /* line 10 */
+	XDP_DROP, /* line 12 */
+};
+
+/* What the first rule that decides does; the default when none does. */
+static __always_inline int xlb_decide(struct xlb_key *p, __u32 res)
+{
+	__u32 slot;
+	int action;
+
+	if (res == XLB_NONE) { /* default pass */
+		slot = XLB_CTR_DEFAULT(XLB_NRULES);
+		action = XDP_PASS;
+	} else if (res & 1) {
+		/* a rule needs what could not be read: the malformed policy */
+		slot = XLB_CTR_MALFORMED(XLB_NRULES);
+		action = XLB_MALFORMED_ACTION;
+	} else {
+		slot = res >> 1;
+		xlb_barrier_var(slot);
+		if (slot >= 5)
+			return XDP_PASS;
+		action = xlb_act[slot] & 3;
+		if (xlb_act[slot] >> 2)
+			p->backend = 1 + xlb_pick(p, (xlb_act[slot] >> 2) - 1);
+	}
+	xlb_count(slot, p->len);
+	return action;
+}
+
+/* Units 0 to 4, from rule 0: the first rule that decides,
+ * if it comes before best; else best. */
+__noinline __u32 xlb_rules_0(struct xlb_key *p, __u32 best)
+{
+	if (!p)
+		return best;
+
+	/* rules/dns-lb.conf:7: udp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
+	xlb_barrier_var(p);
+	if (p->family == 4 &&
+	    (p->proto == IPPROTO_UDP || p->l4_unknown) &&
+	    p->daddr[0] == __bpf_constant_htonl(0xc0000235) /* 192.0.2.53 */) {
+		if (p->l4_unknown)
+			return XLB_UNREADABLE(0);
+		if (p->l4_bad)
+			return XLB_UNREADABLE(0);
+		if (p->has_ports &&
+		    bpf_ntohs(p->dport) == 53) {
+			if (!p->whole)
+				return XLB_UNREADABLE(0);
+			return XLB_MATCH(0);
+		}
+	}
+
+	/* rules/dns-lb.conf:8: tcp dst 192.0.2.53 port 53 -> 10.0.1.11, 10.0.1.12, 10.0.1.13 hash src */
+	xlb_barrier_var(p);
+	if (p->family == 4 &&
+	    (p->proto == IPPROTO_TCP || p->l4_unknown) &&
+	    p->daddr[0] == __bpf_constant_htonl(0xc0000235) /* 192.0.2.53 */) {
+		if (p->l4_unknown)
+			return XLB_UNREADABLE(1);
+		if (p->l4_bad)
+			return XLB_UNREADABLE(1);
+		if (p->has_ports &&
+		    bpf_ntohs(p->dport) == 53) {
+			if (!p->whole)
+				return XLB_UNREADABLE(1);
+			return XLB_MATCH(1);
+		}
+	}
+
+	/* rules/dns-lb.conf:9: udp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src */
+	xlb_barrier_var(p);
+	if (p->family == 6 &&
+	    (p->proto == IPPROTO_UDP || p->l4_unknown) &&
+	    (p->daddr[0] == __bpf_constant_htonl(0x20010db8) && p->daddr[1] == __bpf_constant_htonl(0x00000000) && p->daddr[2] == __bpf_constant_htonl(0x00000000) && p->daddr[3] == __bpf_constant_htonl(0x00000053)) /* 2001:db8::53 */) {
+		if (p->l4_unknown)
+			return XLB_UNREADABLE(2);
+		if (p->l4_bad)
+			return XLB_UNREADABLE(2);
+		if (p->has_ports &&
+		    bpf_ntohs(p->dport) == 53) {
+			if (!p->whole)
+				return XLB_UNREADABLE(2);
+			return XLB_MATCH(2);
+		}
+	}
+
+	/* rules/dns-lb.conf:10: tcp dst 2001:db8::53 port 53 -> [2001:db8:1::11], [2001:db8:1::12] hash src */
+	xlb_barrier_var(p);
+	if (p->family == 6 &&
+	    (p->proto == IPPROTO_TCP || p->l4_unknown) &&
+	    (p->daddr[0] == __bpf_constant_htonl(0x20010db8) && p->daddr[1] == __bpf_constant_htonl(0x00000000) && p->daddr[2] == __bpf_constant_htonl(0x00000000) && p->daddr[3] == __bpf_constant_htonl(0x00000053)) /* 2001:db8::53 */) {
+		if (p->l4_unknown)
+			return XLB_UNREADABLE(3);
+		if (p->l4_bad)
+			return XLB_UNREADABLE(3);
+		if (p->has_ports &&
+		    bpf_ntohs(p->dport) == 53) {
+			if (!p->whole)
+				return XLB_UNREADABLE(3);
+			return XLB_MATCH(3);
+		}
+	}
+
+	/* rules/dns-lb.conf:12: drop dst { 192.0.2.53, 2001:db8::53 } */
+	xlb_barrier_var(p);
+	if ((p->family == 4 ? p->daddr[0] == __bpf_constant_htonl(0xc0000235) /* 192.0.2.53 */ :
+	     (p->daddr[0] == __bpf_constant_htonl(0x20010db8) && p->daddr[1] == __bpf_constant_htonl(0x00000000) && p->daddr[2] == __bpf_constant_htonl(0x00000000) && p->daddr[3] == __bpf_constant_htonl(0x00000053)) /* 2001:db8::53 */)) {
+		return XLB_MATCH(4);
+	}
+
+	return best;
+}
+
+/* First match wins: the rules in file order, then the default. */
+static __always_inline int xlb_rules(struct xlb_key *p)
+{
+	__u32 res = XLB_NONE;
+
+	res = xlb_rules_0(p, res);
+	return xlb_decide(p, res);
+}
 
 SEC("xdp")
 int xlb_xdp(struct xdp_md *ctx)

@@ -31,19 +31,58 @@ XLB_META("xlb-meta 1\n"
 	 "malformed 0 drop\n"
 	 "non-ip 0 pass\n");
 
-/* Rules 0 to 9: XLB_HIT(slot, action) for the first that
- * matches, 0 for none. */
-__noinline int xlb_rules_0(struct xlb_key *p)
+/* What each rule does: its XDP action, and 1 + its entry of
+ * xlb_rws[] from bit 2 on when it rewrites. */
+static const __u8 xlb_act[10] XLB_RODATA = {
+	XDP_DROP, /* line 7 */
+	XDP_DROP, /* line 8 */
+	XDP_PASS, /* line 9 */
+	XDP_PASS, /* line 10 */
+	XDP_PASS, /* line 11 */
+	XDP_PASS, /* line 12 */
+	XDP_DROP, /* line 13 */
+	XDP_PASS, /* line 14 */
+	XDP_PASS, /* line 15 */
+	XDP_PASS, /* line 17 */
+};
+
+/* What the first rule that decides does; the default when none does. */
+static __always_inline int xlb_decide(struct xlb_key *p, __u32 res)
+{
+	__u32 slot;
+	int action;
+
+	if (res == XLB_NONE) { /* default drop */
+		slot = XLB_CTR_DEFAULT(XLB_NRULES);
+		action = XDP_DROP;
+	} else if (res & 1) {
+		/* a rule needs what could not be read: the malformed policy */
+		slot = XLB_CTR_MALFORMED(XLB_NRULES);
+		action = XLB_MALFORMED_ACTION;
+	} else {
+		slot = res >> 1;
+		xlb_barrier_var(slot);
+		if (slot >= 10)
+			return XDP_PASS;
+		action = xlb_act[slot];
+	}
+	xlb_count(slot, p->len);
+	return action;
+}
+
+/* Units 0 to 9, from rule 0: the first rule that decides,
+ * if it comes before best; else best. */
+__noinline __u32 xlb_rules_0(struct xlb_key *p, __u32 best)
 {
 	if (!p)
-		return 0;
+		return best;
 
 	/* rules/edge-firewall.conf:7: drop src @blocked */
 	xlb_barrier_var(p);
 	if ((p->family == 4 ? ((p->saddr[0] & __bpf_constant_htonl(0xffffff00)) == __bpf_constant_htonl(0xc6336400) /* 198.51.100.0/24 */ ||
 	     p->saddr[0] == __bpf_constant_htonl(0xcb007142) /* 203.0.113.66 */) :
 	     (p->saddr[0] == __bpf_constant_htonl(0x20010db8) && (p->saddr[1] & __bpf_constant_htonl(0xffff0000)) == __bpf_constant_htonl(0x0bad0000)) /* 2001:db8:bad::/48 */)) {
-		return XLB_HIT(0, XDP_DROP);
+		return XLB_MATCH(0);
 	}
 
 	/* rules/edge-firewall.conf:8: drop not src @admins tcp dst port 22 */
@@ -52,12 +91,12 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	    !(p->family == 4 ? (p->saddr[0] & __bpf_constant_htonl(0xfffffff0)) == __bpf_constant_htonl(0xc0000200) /* 192.0.2.0/28 */ :
 	     (p->saddr[0] == __bpf_constant_htonl(0x20010db8) && p->saddr[1] == __bpf_constant_htonl(0x000a0000)) /* 2001:db8:a::/64 */)) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(1);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(1);
 		if (p->has_ports &&
 		    bpf_ntohs(p->dport) == 22) {
-			return XLB_HIT(1, XDP_DROP);
+			return XLB_MATCH(1);
 		}
 	}
 
@@ -65,12 +104,12 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	xlb_barrier_var(p);
 	if (p->proto == IPPROTO_TCP || p->l4_unknown) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(2);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(2);
 		if (p->has_ports &&
 		    bpf_ntohs(p->dport) == 22) {
-			return XLB_HIT(2, XDP_PASS);
+			return XLB_MATCH(2);
 		}
 	}
 
@@ -78,13 +117,13 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	xlb_barrier_var(p);
 	if (p->proto == IPPROTO_TCP || p->l4_unknown) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(3);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(3);
 		if (p->has_ports &&
 		    (bpf_ntohs(p->dport) == 80 ||
 		     bpf_ntohs(p->dport) == 443)) {
-			return XLB_HIT(3, XDP_PASS);
+			return XLB_MATCH(3);
 		}
 	}
 
@@ -92,12 +131,12 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	xlb_barrier_var(p);
 	if (p->proto == IPPROTO_UDP || p->l4_unknown) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(4);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(4);
 		if (p->has_ports &&
 		    bpf_ntohs(p->dport) == 443) {
-			return XLB_HIT(4, XDP_PASS);
+			return XLB_MATCH(4);
 		}
 	}
 
@@ -105,12 +144,12 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	xlb_barrier_var(p);
 	if (p->proto == IPPROTO_UDP || p->l4_unknown) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(5);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(5);
 		if (p->has_ports &&
 		    bpf_ntohs(p->sport) == 53) {
-			return XLB_HIT(5, XDP_PASS);
+			return XLB_MATCH(5);
 		}
 	}
 
@@ -118,15 +157,14 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	xlb_barrier_var(p);
 	if (p->proto == IPPROTO_TCP || p->l4_unknown) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(6);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(6);
 		if (p->has_ports) {
 			if (!p->whole)
-				goto malformed;
-			if ((p->tcp_flags & 0x12) == 0x02) {
-				return XLB_HIT(6, XDP_DROP);
-			}
+				return XLB_UNREADABLE(6);
+			if ((p->tcp_flags & 0x12) == 0x02)
+				return XLB_MATCH(6);
 		}
 	}
 
@@ -134,57 +172,49 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	xlb_barrier_var(p);
 	if (p->proto == IPPROTO_TCP || p->l4_unknown) {
 		if (p->l4_unknown)
-			goto malformed;
-		return XLB_HIT(7, XDP_PASS);
+			return XLB_UNREADABLE(7);
+		return XLB_MATCH(7);
 	}
 
 	/* rules/edge-firewall.conf:15: pass icmp type { echo-request, echo-reply, destination-unreachable, time-exceeded } */
 	xlb_barrier_var(p);
 	if (p->family == 4 && (p->proto == IPPROTO_ICMP || p->l4_unknown)) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(8);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(8);
 		if (p->whole &&
 		    (p->icmp_type == 0 ||
 		     p->icmp_type == 3 ||
 		     p->icmp_type == 8 ||
-		     p->icmp_type == 11)) {
-			return XLB_HIT(8, XDP_PASS);
-		}
+		     p->icmp_type == 11))
+			return XLB_MATCH(8);
 	}
 
 	/* rules/edge-firewall.conf:17: pass icmpv6 type { echo-request, echo-reply, destination-unreachable, packet-too-big, time-exceeded, nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert } */
 	xlb_barrier_var(p);
 	if (p->family == 6 && (p->proto == IPPROTO_ICMPV6 || p->l4_unknown)) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(9);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(9);
 		if (p->whole &&
 		    ((p->icmp_type >= 1 && p->icmp_type <= 3) ||
 		     (p->icmp_type >= 128 && p->icmp_type <= 129) ||
-		     (p->icmp_type >= 134 && p->icmp_type <= 136))) {
-			return XLB_HIT(9, XDP_PASS);
-		}
+		     (p->icmp_type >= 134 && p->icmp_type <= 136)))
+			return XLB_MATCH(9);
 	}
 
-	return 0;
-malformed:
-	/* a rule needs what could not be read: the malformed policy */
-	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XLB_MALFORMED_ACTION);
+	return best;
 }
 
 /* First match wins: the rules in file order, then the default. */
 static __always_inline int xlb_rules(struct xlb_key *p)
 {
-	int hit;
+	__u32 res = XLB_NONE;
 
-	hit = xlb_rules_0(p);
-	if (!hit) /* default drop */
-		hit = XLB_HIT(XLB_CTR_DEFAULT(XLB_NRULES), XDP_DROP);
-	xlb_count(XLB_HIT_SLOT(hit), p->len);
-	return XLB_HIT_ACTION(hit);
+	res = xlb_rules_0(p, res);
+	return xlb_decide(p, res);
 }
 
 SEC("xdp")

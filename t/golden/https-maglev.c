@@ -34,9 +34,33 @@ XLB_META("xlb-meta 1\n"
 	 "malformed 0 drop\n"
 	 "non-ip 0 pass\n");
 
-/* rules/https-maglev.conf:6: tcp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
-/* Maglev table: entry h % 65537 of the flow hash h */
-static const __u8 xlb_r0_maglev[65537] XLB_RODATA = {
+/* Every rewrite's backends, by p->backend - 1. */
+static const struct xlb_backend xlb_backends[9] XLB_RODATA = {
+	/* rules/https-maglev.conf:6: tcp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
+	{ .addr = { __bpf_constant_htonl(0x0a000215) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 0: 10.0.2.21:8443 weight 3 */
+	{ .addr = { __bpf_constant_htonl(0x0a000216) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 1: 10.0.2.22:8443 weight 2 */
+	{ .addr = { __bpf_constant_htonl(0x0a000217) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 2: 10.0.2.23:8443 */
+	/* rules/https-maglev.conf:8: udp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
+	{ .addr = { __bpf_constant_htonl(0x0a000215) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 3: 10.0.2.21:8443 weight 3 */
+	{ .addr = { __bpf_constant_htonl(0x0a000216) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 4: 10.0.2.22:8443 weight 2 */
+	{ .addr = { __bpf_constant_htonl(0x0a000217) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 5: 10.0.2.23:8443 */
+	/* rules/https-maglev.conf:11: tcp dst 203.0.113.10 port 80 -> 10.0.2.21:8080, 10.0.2.22:8080, 10.0.2.23:8080 maglev */
+	{ .addr = { __bpf_constant_htonl(0x0a000215) }, .has_addr = 1, .port = __bpf_constant_htons(8080), .has_port = 1, }, /* 6: 10.0.2.21:8080 */
+	{ .addr = { __bpf_constant_htonl(0x0a000216) }, .has_addr = 1, .port = __bpf_constant_htons(8080), .has_port = 1, }, /* 7: 10.0.2.22:8080 */
+	{ .addr = { __bpf_constant_htonl(0x0a000217) }, .has_addr = 1, .port = __bpf_constant_htons(8080), .has_port = 1, }, /* 8: 10.0.2.23:8080 */
+};
+
+/* How each rewrite chooses, by 1 + its entry: xlb_act[rule] >> 2. */
+static const struct xlb_rw xlb_rws[3] XLB_RODATA = {
+	{ .be = 0, .n = 65537, .list = 0, .slot = 0, .select = XLB_SEL_MAGLEV }, /* 0: line 6 */
+	{ .be = 3, .n = 65537, .list = 0, .slot = 0, .select = XLB_SEL_MAGLEV }, /* 1: line 8 */
+	{ .be = 6, .n = 65537, .list = 65537, .slot = 0, .select = XLB_SEL_MAGLEV }, /* 2: line 11 */
+};
+
+/* Maglev tables: flow hashes to backends. */
+static const __u8 xlb_maglev[131074] XLB_RODATA = {
+	/* rules/https-maglev.conf:6: tcp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
+	/* from 0: entry h % 65537 of the flow hash h */
 	0, 1, 0, 0, 1, 1, 0, 1, 0, 1, 2, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0,
 	0, 1, 2, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 2, 2, 0, 2, 2, 0, 1, 0, 0,
 	1, 0, 0, 0, 0, 1, 0, 2, 2, 0, 0, 2, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 1, 0,
@@ -2768,14 +2792,8 @@ static const __u8 xlb_r0_maglev[65537] XLB_RODATA = {
 	1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 2, 0, 1, 1, 0, 0, 1, 1, 0, 0,
 	0, 1, 0, 0, 2, 1, 2, 2, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 2, 2, 0, 0, 2,
 	0, 1, 2, 0, 0, 1, 0, 0, 0, 1, 1, 0, 2, 1, 1, 0, 1,
-};
-
-/* rules/https-maglev.conf:8: udp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
-#define xlb_r1_maglev xlb_r0_maglev
-
-/* rules/https-maglev.conf:11: tcp dst 203.0.113.10 port 80 -> 10.0.2.21:8080, 10.0.2.22:8080, 10.0.2.23:8080 maglev */
-/* Maglev table: entry h % 65537 of the flow hash h */
-static const __u8 xlb_r2_maglev[65537] XLB_RODATA = {
+	/* rules/https-maglev.conf:11: tcp dst 203.0.113.10 port 80 -> 10.0.2.21:8080, 10.0.2.22:8080, 10.0.2.23:8080 maglev */
+	/* from 65537: entry h % 65537 of the flow hash h */
 	1, 2, 2, 1, 0, 1, 2, 1, 0, 2, 1, 0, 0, 2, 1, 1, 0, 2, 0, 1, 1, 2, 0, 0,
 	1, 1, 0, 0, 1, 0, 1, 2, 1, 2, 1, 1, 0, 2, 2, 1, 1, 2, 2, 1, 0, 1, 2, 0,
 	0, 2, 1, 0, 0, 2, 1, 1, 0, 2, 0, 1, 1, 2, 0, 1, 1, 0, 2, 2, 1, 2, 1, 2,
@@ -5509,14 +5527,67 @@ static const __u8 xlb_r2_maglev[65537] XLB_RODATA = {
 	0, 1, 1, 0, 0, 1, 2, 1, 0, 1, 0, 1, 1, 1, 2, 2, 1,
 };
 
-/* Rules 0 to 3: XLB_HIT(slot, action) for the first that
- * matches, 0 for none. */
-__noinline int xlb_rules_0(struct xlb_key *p)
+/* The backend rewrite w takes: its index in xlb_backends[]. */
+static __noinline __u32 xlb_pick(struct xlb_key *p, __u32 w)
 {
-	__u32 i; /* the backend a rewrite picks */
+	const struct xlb_rw *rw;
+	__u32 i;
 
-	if (!p)
+	if (!p || w >= 3)
 		return 0;
+	rw = &xlb_rws[w];
+	switch (rw->select) {
+	case XLB_SEL_MAGLEV:
+		i = rw->list + xlb_hash_pick(xlb_flow_hash(p), 65537);
+		xlb_barrier_var(i);
+		return rw->be + (i < 131074 ? xlb_maglev[i] : 0);
+	default:
+		return 0;
+	}
+	return rw->be + i;
+}
+
+/* What each rule does: its XDP action, and 1 + its entry of
+ * xlb_rws[] from bit 2 on when it rewrites. */
+static const __u32 xlb_act[4] XLB_RODATA = {
+	XDP_PASS | 1 << 2, /* line 6 */
+	XDP_PASS | 2 << 2, /* line 8 */
+	XDP_PASS | 3 << 2, /* line 11 */
+	XDP_DROP, /* line 12 */
+};
+
+/* What the first rule that decides does; the default when none does. */
+static __always_inline int xlb_decide(struct xlb_key *p, __u32 res)
+{
+	__u32 slot;
+	int action;
+
+	if (res == XLB_NONE) { /* default pass */
+		slot = XLB_CTR_DEFAULT(XLB_NRULES);
+		action = XDP_PASS;
+	} else if (res & 1) {
+		/* a rule needs what could not be read: the malformed policy */
+		slot = XLB_CTR_MALFORMED(XLB_NRULES);
+		action = XLB_MALFORMED_ACTION;
+	} else {
+		slot = res >> 1;
+		xlb_barrier_var(slot);
+		if (slot >= 4)
+			return XDP_PASS;
+		action = xlb_act[slot] & 3;
+		if (xlb_act[slot] >> 2)
+			p->backend = 1 + xlb_pick(p, (xlb_act[slot] >> 2) - 1);
+	}
+	xlb_count(slot, p->len);
+	return action;
+}
+
+/* Units 0 to 3, from rule 0: the first rule that decides,
+ * if it comes before best; else best. */
+__noinline __u32 xlb_rules_0(struct xlb_key *p, __u32 best)
+{
+	if (!p)
+		return best;
 
 	/* rules/https-maglev.conf:6: tcp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
 	xlb_barrier_var(p);
@@ -5524,16 +5595,14 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	    (p->proto == IPPROTO_TCP || p->l4_unknown) &&
 	    p->daddr[0] == __bpf_constant_htonl(0xcb00710a) /* 203.0.113.10 */) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(0);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(0);
 		if (p->has_ports &&
 		    bpf_ntohs(p->dport) == 443) {
 			if (!p->whole)
-				goto malformed;
-			i = xlb_r0_maglev[xlb_hash_pick(xlb_flow_hash(p), 65537)];
-			p->backend = 0 + i + 1; /* xlb_backends[0 + i] */
-			return XLB_HIT(0, XDP_PASS);
+				return XLB_UNREADABLE(0);
+			return XLB_MATCH(0);
 		}
 	}
 
@@ -5543,16 +5612,14 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	    (p->proto == IPPROTO_UDP || p->l4_unknown) &&
 	    p->daddr[0] == __bpf_constant_htonl(0xcb00710a) /* 203.0.113.10 */) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(1);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(1);
 		if (p->has_ports &&
 		    bpf_ntohs(p->dport) == 443) {
 			if (!p->whole)
-				goto malformed;
-			i = xlb_r1_maglev[xlb_hash_pick(xlb_flow_hash(p), 65537)];
-			p->backend = 3 + i + 1; /* xlb_backends[3 + i] */
-			return XLB_HIT(1, XDP_PASS);
+				return XLB_UNREADABLE(1);
+			return XLB_MATCH(1);
 		}
 	}
 
@@ -5562,16 +5629,14 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	    (p->proto == IPPROTO_TCP || p->l4_unknown) &&
 	    p->daddr[0] == __bpf_constant_htonl(0xcb00710a) /* 203.0.113.10 */) {
 		if (p->l4_unknown)
-			goto malformed;
+			return XLB_UNREADABLE(2);
 		if (p->l4_bad)
-			goto malformed;
+			return XLB_UNREADABLE(2);
 		if (p->has_ports &&
 		    bpf_ntohs(p->dport) == 80) {
 			if (!p->whole)
-				goto malformed;
-			i = xlb_r2_maglev[xlb_hash_pick(xlb_flow_hash(p), 65537)];
-			p->backend = 6 + i + 1; /* xlb_backends[6 + i] */
-			return XLB_HIT(2, XDP_PASS);
+				return XLB_UNREADABLE(2);
+			return XLB_MATCH(2);
 		}
 	}
 
@@ -5579,42 +5644,20 @@ __noinline int xlb_rules_0(struct xlb_key *p)
 	xlb_barrier_var(p);
 	if (p->family == 4 &&
 	    p->daddr[0] == __bpf_constant_htonl(0xcb00710a) /* 203.0.113.10 */) {
-		return XLB_HIT(3, XDP_DROP);
+		return XLB_MATCH(3);
 	}
 
-	return 0;
-malformed:
-	/* a rule needs what could not be read: the malformed policy */
-	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XLB_MALFORMED_ACTION);
+	return best;
 }
 
 /* First match wins: the rules in file order, then the default. */
 static __always_inline int xlb_rules(struct xlb_key *p)
 {
-	int hit;
+	__u32 res = XLB_NONE;
 
-	hit = xlb_rules_0(p);
-	if (!hit) /* default pass */
-		hit = XLB_HIT(XLB_CTR_DEFAULT(XLB_NRULES), XDP_PASS);
-	xlb_count(XLB_HIT_SLOT(hit), p->len);
-	return XLB_HIT_ACTION(hit);
+	res = xlb_rules_0(p, res);
+	return xlb_decide(p, res);
 }
-
-/* Every rewrite's backends, by p->backend - 1. */
-static const struct xlb_backend xlb_backends[9] XLB_RODATA = {
-	/* rules/https-maglev.conf:6: tcp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
-	{ .addr = { __bpf_constant_htonl(0x0a000215) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 0: 10.0.2.21:8443 weight 3 */
-	{ .addr = { __bpf_constant_htonl(0x0a000216) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 1: 10.0.2.22:8443 weight 2 */
-	{ .addr = { __bpf_constant_htonl(0x0a000217) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 2: 10.0.2.23:8443 */
-	/* rules/https-maglev.conf:8: udp dst 203.0.113.10 port 443 -> 10.0.2.21:8443 weight 3, 10.0.2.22:8443 weight 2, 10.0.2.23:8443 maglev */
-	{ .addr = { __bpf_constant_htonl(0x0a000215) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 3: 10.0.2.21:8443 weight 3 */
-	{ .addr = { __bpf_constant_htonl(0x0a000216) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 4: 10.0.2.22:8443 weight 2 */
-	{ .addr = { __bpf_constant_htonl(0x0a000217) }, .has_addr = 1, .port = __bpf_constant_htons(8443), .has_port = 1, }, /* 5: 10.0.2.23:8443 */
-	/* rules/https-maglev.conf:11: tcp dst 203.0.113.10 port 80 -> 10.0.2.21:8080, 10.0.2.22:8080, 10.0.2.23:8080 maglev */
-	{ .addr = { __bpf_constant_htonl(0x0a000215) }, .has_addr = 1, .port = __bpf_constant_htons(8080), .has_port = 1, }, /* 6: 10.0.2.21:8080 */
-	{ .addr = { __bpf_constant_htonl(0x0a000216) }, .has_addr = 1, .port = __bpf_constant_htons(8080), .has_port = 1, }, /* 7: 10.0.2.22:8080 */
-	{ .addr = { __bpf_constant_htonl(0x0a000217) }, .has_addr = 1, .port = __bpf_constant_htons(8080), .has_port = 1, }, /* 8: 10.0.2.23:8080 */
-};
 
 SEC("xdp")
 int xlb_xdp(struct xdp_md *ctx)

@@ -25,50 +25,6 @@ XLB_META("xlb-meta 1\n"
 	 "malformed 0 drop\n"
 	 "non-ip 0 pass\n");
 
-/* Rules 0 to 0: XLB_HIT(slot, action) for the first that
- * matches, 0 for none. */
-__noinline int xlb_rules_0(struct xlb_key *p)
-{
-	__u32 i; /* the backend a rewrite picks */
-
-	if (!p)
-		return 0;
-
-	/* rules/udp-lb.conf:5: udp port 9875 -> 9876, 9877, 9878 */
-	xlb_barrier_var(p);
-	if (p->proto == IPPROTO_UDP || p->l4_unknown) {
-		if (p->l4_unknown)
-			goto malformed;
-		if (p->l4_bad)
-			goto malformed;
-		if (p->has_ports &&
-		    bpf_ntohs(p->dport) == 9875) {
-			if (!p->whole)
-				goto malformed;
-			i = xlb_rr_next(0, 3); /* round robin */
-			p->backend = 0 + i + 1; /* xlb_backends[0 + i] */
-			return XLB_HIT(0, XDP_PASS);
-		}
-	}
-
-	return 0;
-malformed:
-	/* a rule needs what could not be read: the malformed policy */
-	return XLB_HIT(XLB_CTR_MALFORMED(XLB_NRULES), XLB_MALFORMED_ACTION);
-}
-
-/* First match wins: the rules in file order, then the default. */
-static __always_inline int xlb_rules(struct xlb_key *p)
-{
-	int hit;
-
-	hit = xlb_rules_0(p);
-	if (!hit) /* default pass */
-		hit = XLB_HIT(XLB_CTR_DEFAULT(XLB_NRULES), XDP_PASS);
-	xlb_count(XLB_HIT_SLOT(hit), p->len);
-	return XLB_HIT_ACTION(hit);
-}
-
 /* Every rewrite's backends, by p->backend - 1. */
 static const struct xlb_backend xlb_backends[3] XLB_RODATA = {
 	/* rules/udp-lb.conf:5: udp port 9875 -> 9876, 9877, 9878 */
@@ -76,6 +32,96 @@ static const struct xlb_backend xlb_backends[3] XLB_RODATA = {
 	{ .port = __bpf_constant_htons(9877), .has_port = 1, }, /* 1: 9877 */
 	{ .port = __bpf_constant_htons(9878), .has_port = 1, }, /* 2: 9878 */
 };
+
+/* How each rewrite chooses, by 1 + its entry: xlb_act[rule] >> 2. */
+static const struct xlb_rw xlb_rws[1] XLB_RODATA = {
+	{ .be = 0, .n = 3, .list = XLB_NONE, .slot = 0, .select = XLB_SEL_RR }, /* 0: line 5 */
+};
+
+/* The backend rewrite w takes: its index in xlb_backends[]. */
+static __noinline __u32 xlb_pick(struct xlb_key *p, __u32 w)
+{
+	const struct xlb_rw *rw;
+	__u32 i;
+
+	if (!p || w >= 1)
+		return 0;
+	rw = &xlb_rws[w];
+	switch (rw->select) {
+	case XLB_SEL_RR:
+		i = xlb_rr_next(rw->slot, rw->n);
+		break;
+	default:
+		return 0;
+	}
+	return rw->be + i;
+}
+
+/* What each rule does: its XDP action, and 1 + its entry of
+ * xlb_rws[] from bit 2 on when it rewrites. */
+static const __u32 xlb_act[1] XLB_RODATA = {
+	XDP_PASS | 1 << 2, /* line 5 */
+};
+
+/* What the first rule that decides does; the default when none does. */
+static __always_inline int xlb_decide(struct xlb_key *p, __u32 res)
+{
+	__u32 slot;
+	int action;
+
+	if (res == XLB_NONE) { /* default pass */
+		slot = XLB_CTR_DEFAULT(XLB_NRULES);
+		action = XDP_PASS;
+	} else if (res & 1) {
+		/* a rule needs what could not be read: the malformed policy */
+		slot = XLB_CTR_MALFORMED(XLB_NRULES);
+		action = XLB_MALFORMED_ACTION;
+	} else {
+		slot = res >> 1;
+		xlb_barrier_var(slot);
+		if (slot >= 1)
+			return XDP_PASS;
+		action = xlb_act[slot] & 3;
+		if (xlb_act[slot] >> 2)
+			p->backend = 1 + xlb_pick(p, (xlb_act[slot] >> 2) - 1);
+	}
+	xlb_count(slot, p->len);
+	return action;
+}
+
+/* Units 0 to 0, from rule 0: the first rule that decides,
+ * if it comes before best; else best. */
+__noinline __u32 xlb_rules_0(struct xlb_key *p, __u32 best)
+{
+	if (!p)
+		return best;
+
+	/* rules/udp-lb.conf:5: udp port 9875 -> 9876, 9877, 9878 */
+	xlb_barrier_var(p);
+	if (p->proto == IPPROTO_UDP || p->l4_unknown) {
+		if (p->l4_unknown)
+			return XLB_UNREADABLE(0);
+		if (p->l4_bad)
+			return XLB_UNREADABLE(0);
+		if (p->has_ports &&
+		    bpf_ntohs(p->dport) == 9875) {
+			if (!p->whole)
+				return XLB_UNREADABLE(0);
+			return XLB_MATCH(0);
+		}
+	}
+
+	return best;
+}
+
+/* First match wins: the rules in file order, then the default. */
+static __always_inline int xlb_rules(struct xlb_key *p)
+{
+	__u32 res = XLB_NONE;
+
+	res = xlb_rules_0(p, res);
+	return xlb_decide(p, res);
+}
 
 SEC("xdp")
 int xlb_xdp(struct xdp_md *ctx)

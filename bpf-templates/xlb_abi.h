@@ -52,7 +52,7 @@
 #define XLB_NCOUNTERS(n) ((n) + 3)
 
 /* Upper bounds the compiler enforces and the runtime relies on. */
-#define XLB_MAX_RULES 65536
+#define XLB_MAX_RULES 262144
 #define XLB_MAX_BACKENDS 256
 
 struct xlb_counter {

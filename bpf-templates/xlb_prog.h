@@ -168,21 +168,11 @@ static __always_inline __u32 xlb_hash_pick(__u32 h, __u32 n)
 }
 
 /*
- * Large sets: sorted, disjoint intervals in host order, searched without a
- * branch per step so that the verifier walks one path whatever the size.
- * A table holds 2^k entries, padded at the end with copies of its last
- * interval; the search finds the last interval starting at or below the
- * key, then tests its end.  xlb_le() is "a <= b" as arithmetic (the barrier
- * keeps clang from turning it back into a compare and a jump).
+ * Branch-free comparisons for the searches below: xlb_le() is "a <= b" as
+ * arithmetic (the barrier keeps clang from turning it back into a compare
+ * and a jump), so that the verifier walks one path whatever the size of a
+ * table.
  */
-struct xlb_iv4 {
-	__u32 lo, hi;
-};
-
-struct xlb_iv6 {
-	__u32 lo[4], hi[4];
-};
-
 static __always_inline __u64 xlb_le(__u32 a, __u32 b)
 {
 	__u64 d = (__u64)b - (__u64)a;
@@ -213,34 +203,10 @@ static __always_inline __u64 xlb_le128(const __u32 *a, const __u32 *b)
 	return r;
 }
 
-/* Whether key is in table t of 2^k intervals. */
-static __noinline int xlb_in4(const struct xlb_iv4 *t, __u32 k, __u32 key)
-{
-	__u32 mask = (1u << k) - 1, i = 0, half;
-
-	for (half = 1u << k >> 1; half; half >>= 1)
-		i += half * (__u32)xlb_le(t[(i + half) & mask].lo, key);
-	i &= mask;
-	return t[i].lo <= key && key <= t[i].hi;
-}
-
-static __noinline int xlb_in6(const struct xlb_iv6 *t, __u32 k,
-			      const __be32 *addr)
-{
-	__u32 mask = (1u << k) - 1, i = 0, half, key[4];
-	int j;
-
-	for (j = 0; j < 4; j++)
-		key[j] = bpf_ntohl(addr[j]);
-	for (half = 1u << k >> 1; half; half >>= 1)
-		i += half * (__u32)xlb_le128(t[(i + half) & mask].lo, key);
-	i &= mask;
-	return xlb_le128(t[i].lo, key) && xlb_le128(key, t[i].hi);
-}
-
 /*
- * Lookups (compiler/plan.c): a field's domain cut into segments, each with
- * the first rule of a unit that its values match (XLB_NONE: none).  A
+ * Lookups (compiler/plan.c), and sets too large to test inline: a field's
+ * domain cut into segments, each with the first rule of a unit that its
+ * values match, or 0 for in the set (XLB_NONE: none, not in the set).  A
  * table has 2^k entries, ascending by start, the first starting at 0,
  * padded at the end with copies of the last; the search finds the last
  * segment starting at or below the key, without a branch per step.
@@ -277,6 +243,72 @@ static __noinline __u32 xlb_find6(const struct xlb_seg6 *t, __u32 k,
 		i += half * (__u32)xlb_le128(t[(i + half) & mask].start, key);
 	return t[i & mask].rule;
 }
+
+/*
+ * Single addresses in an open-addressing hash table of 2^bits slots
+ * (compiler/plan.h, struct xlb_hash): the address's slot is
+ * (mix(address) * mult) >> (32 - bits), and it is in one of the probes
+ * slots from there on, before the first empty one.  A slot holds 1 + the
+ * rule, 0 when empty, so that the empty slots of a table need no text in
+ * the generated C.
+ */
+struct xlb_hent4 {
+	__u32 key;
+	__u32 rule1;
+};
+
+struct xlb_hent6 {
+	__u32 key[4];
+	__u32 rule1;
+};
+
+static __noinline __u32 xlb_hash4(const struct xlb_hent4 *t, __u32 bits,
+				  __u32 mult, __u32 probes, __u32 key)
+{
+	__u32 mask = (1u << bits) - 1, h = (key * mult) >> (32 - bits), i;
+	const struct xlb_hent4 *e;
+
+	for (i = 0; i < probes; i++) {
+		e = &t[(h + i) & mask];
+		if (!e->rule1)
+			break;
+		if (e->key == key)
+			return e->rule1 - 1;
+	}
+	return XLB_NONE;
+}
+
+static __noinline __u32 xlb_hash6(const struct xlb_hent6 *t, __u32 bits,
+				  __u32 mult, __u32 probes, const __be32 *addr)
+{
+	__u32 mask = (1u << bits) - 1, h, i, k0, k1, k2, k3;
+	const struct xlb_hent6 *e;
+
+	k0 = bpf_ntohl(addr[0]);
+	k1 = bpf_ntohl(addr[1]);
+	k2 = bpf_ntohl(addr[2]);
+	k3 = bpf_ntohl(addr[3]);
+	/* xlb_plan_mix() */
+	h = k0 * 0x9e3779b1u ^ k1 * 0x85ebca77u ^ k2 * 0xc2b2ae3du ^
+	    k3 * 0x27d4eb2fu;
+	h = (h * mult) >> (32 - bits);
+	for (i = 0; i < probes; i++) {
+		e = &t[(h + i) & mask];
+		if (!e->rule1)
+			break;
+		if (e->key[0] == k0 && e->key[1] == k1 && e->key[2] == k2 &&
+		    e->key[3] == k3)
+			return e->rule1 - 1;
+	}
+	return XLB_NONE;
+}
+
+/* The first of two lookups that finds a rule. */
+#define XLB_EITHER(a, b)                                                       \
+	({                                                                     \
+		__u32 either_ = (a);                                           \
+		either_ != XLB_NONE ? either_ : (b);                           \
+	})
 
 /* How a rewrite chooses its backend (xlb_pick() in the generated C). */
 #define XLB_SEL_RR 1	   /* round robin over the weighted list */

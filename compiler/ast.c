@@ -83,11 +83,17 @@ struct xlb_elem *xlb_elem_append(struct xlb_elem *head, struct xlb_elem *e)
 {
 	struct xlb_elem *t;
 
-	if (!head)
+	if (!head) {
+		e->tail = e;
 		return e;
-	for (t = head; t->next; t = t->next)
-		;
+	}
+	/* the head knows the last element: a list of a million elements is
+	 * built in a million steps, not half a million million */
+	t = head->tail ? head->tail : head;
+	while (t->next)
+		t = t->next;
 	t->next = e;
+	head->tail = e;
 	return head;
 }
 

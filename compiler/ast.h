@@ -102,6 +102,7 @@ struct xlb_elem {
 	struct xlb_set *set;	/* SET: the set it names */
 
 	struct xlb_elem *next;
+	struct xlb_elem *tail; /* in the first element of a list: the last */
 };
 
 /* One match as written.  Its value is one element, a braced list of them

@@ -107,16 +107,15 @@ static const char *xdp_action(enum xlb_verdict v)
 
 /*
  * Lookup tables.  A condition with more than XLB_INLINE_MAX values becomes
- * a table of sorted intervals (xlb_in4/xlb_in6 in xlb_prog.h); identical
+ * a table of segments in and out of it, searched as a lookup's
+ * (xlb_find4/xlb_find6 in xlb_prog.h); identical
  * tables, as a named set used by several rules makes, are emitted once.
  */
-#define XLB_INLINE_MAX 8
-
 struct table {
 	char name[32];
 	bool v6;
 	size_t n;   /* intervals before padding */
-	unsigned int k; /* 2^k entries */
+	unsigned int k; /* 2^k segments, padded */
 	uint32_t *iv; /* n intervals of 2 (v4) or 8 (v6) words */
 };
 
@@ -141,22 +140,45 @@ struct gen {
 	bool jset;
 };
 
-static unsigned int log2_ceil(size_t n)
-{
-	unsigned int k = 0;
+typedef unsigned __int128 u128;
 
-	while (((size_t)1 << k) < n)
-		k++;
-	return k;
+static u128 words_value(const uint32_t *w, size_t n)
+{
+	u128 v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v = v << 32 | w[i];
+	return v;
 }
 
-/* The table holding these intervals, emitted on first use. */
+/* A segment from start on, in or out of the set (merging with the one
+ * before when equal); returns the count. */
+static size_t set_seg(u128 *start, bool *in, size_t n, u128 at, bool is_in)
+{
+	if (n && start[n - 1] == at) {
+		in[n - 1] = is_in;
+		if (n >= 2 && in[n - 2] == is_in)
+			n--;
+		return n;
+	}
+	if (n && in[n - 1] == is_in)
+		return n;
+	start[n] = at;
+	in[n] = is_in;
+	return n + 1;
+}
+
+/* The table holding these intervals, emitted on first use: their
+ * segments, as a lookup's (xlb_find4/xlb_find6), 0 for in the set. */
 static const struct table *get_table(struct gen *g, bool v6, uint32_t *iv,
 				     size_t n, const struct xlb_rule *r,
 				     const char *what)
 {
-	size_t words = v6 ? 8 : 2, i, j, size;
+	size_t words = v6 ? 8 : 2, i, j, size, nseg = 0;
+	u128 max = v6 ? ~(u128)0 : 0xffffffffu, *start;
 	struct table *t;
+	bool *in;
 
 	for (i = 0; i < g->ntables; i++) {
 		t = &g->tables[i];
@@ -166,38 +188,52 @@ static const struct table *get_table(struct gen *g, bool v6, uint32_t *iv,
 			return t;
 		}
 	}
+	start = xmalloc((2 * n + 1) * sizeof(*start));
+	in = xmalloc((2 * n + 1) * sizeof(*in));
+	nseg = set_seg(start, in, 0, 0, false);
+	for (i = 0; i < n; i++) {
+		u128 hi = words_value(iv + i * words + words / 2, words / 2);
+
+		nseg = set_seg(start, in, nseg,
+			       words_value(iv + i * words, words / 2), true);
+		if (hi != max)
+			nseg = set_seg(start, in, nseg, hi + 1, false);
+	}
+
 	g->tables = xrealloc(g->tables, (g->ntables + 1) * sizeof(*g->tables));
 	t = &g->tables[g->ntables];
 	snprintf(t->name, sizeof(t->name), "xlb_t%zu", g->ntables);
 	g->ntables++;
 	t->v6 = v6;
 	t->n = n;
-	t->k = log2_ceil(n);
+	t->k = xlb_plan_steps(nseg);
 	t->iv = iv;
 	size = (size_t)1 << t->k;
 
 	put_rule_comment(g->tab, g->rs, r, "");
-	strbuf_printf(g->tab, "/* %s: %zu interval%s, padded to %zu */\n", what,
-		      n, n == 1 ? "" : "s", size);
-	strbuf_printf(g->tab, "static const struct xlb_iv%d %s[%zu] XLB_RODATA = {\n",
+	strbuf_printf(g->tab,
+		      "/* %s: %zu interval%s, %zu segments padded to %zu; 0 in, XLB_NONE out */\n",
+		      what, n, n == 1 ? "" : "s", nseg, size);
+	strbuf_printf(g->tab, "static const struct xlb_seg%d %s[%zu] XLB_RODATA = {\n",
 		      v6 ? 6 : 4, t->name, size);
 	for (i = 0; i < size; i++) {
-		const uint32_t *w = iv + (i < n ? i : n - 1) * words;
+		size_t e = i < nseg ? i : nseg - 1;
 
+		strbuf_puts(g->tab, "\t{ ");
 		if (v6) {
-			strbuf_puts(g->tab, "\t{ { ");
+			strbuf_puts(g->tab, "{ ");
 			for (j = 0; j < 4; j++)
-				strbuf_printf(g->tab, "0x%08x%s", w[j],
-					      j < 3 ? ", " : " }, { ");
-			for (j = 4; j < 8; j++)
-				strbuf_printf(g->tab, "0x%08x%s", w[j],
-					      j < 7 ? ", " : " } },\n");
+				strbuf_printf(g->tab, "0x%08x%s",
+					      (uint32_t)(start[e] >> (96 - 32 * j)),
+					      j < 3 ? ", " : " }, ");
 		} else {
-			strbuf_printf(g->tab, "\t{ 0x%08x, 0x%08x },\n", w[0],
-				      w[1]);
+			strbuf_printf(g->tab, "0x%08x, ", (uint32_t)start[e]);
 		}
+		strbuf_puts(g->tab, in[e] ? "0 },\n" : "XLB_NONE },\n");
 	}
 	strbuf_puts(g->tab, "};\n\n");
+	free(start);
+	free(in);
 	return t;
 }
 
@@ -314,10 +350,11 @@ static void put_family_addr_test(struct gen *g, const struct xlb_rule *r,
 			 c->m->kind == XLB_MATCH_SRC ? "src" : "dst");
 		t = get_table(g, family == XLB_FAM_IP6, iv, n, r, what);
 		if (family == XLB_FAM_IP6)
-			strbuf_printf(out, "xlb_in6(%s, %u, %s)", t->name, t->k,
-				      field);
+			strbuf_printf(out, "(xlb_find6(%s, %u, %s) != XLB_NONE)",
+				      t->name, t->k, field);
 		else
-			strbuf_printf(out, "xlb_in4(%s, %u, bpf_ntohl(%s[0]))",
+			strbuf_printf(out,
+				      "(xlb_find4(%s, %u, bpf_ntohl(%s[0])) != XLB_NONE)",
 				      t->name, t->k, field);
 	}
 }
@@ -329,17 +366,36 @@ static bool is_key(const struct gen *g, const struct xlb_cond *c)
 	       c == &g->u->r->cond[g->u->key];
 }
 
-/* The search of one of the unit's tables, or XLB_NONE for an empty one. */
-static void put_find(struct gen *g, const struct xlb_segs *s, char fam,
-		     const char *value)
+/* The search of one family's tables of the unit (fam '4' or '6'; 'v' for
+ * a port or type), or XLB_NONE when it has none. */
+static void put_find(struct gen *g, const struct xlb_segs *s,
+		     const struct xlb_hash *h, char fam, const char *value)
 {
-	if (!s->n) {
-		strbuf_puts(g->out, "XLB_NONE");
+	struct strbuf *out = g->out;
+	const char *w = fam == '6' ? "6" : "4";
+
+	if (s->n && s->direct) {
+		strbuf_printf(out, "xlb_u%zu_v[%s & 0x%zx]", g->uno, value,
+			      s->dom - 1);
 		return;
 	}
-	strbuf_printf(g->out, "xlb_find%s(xlb_u%zu_%c, %u, %s)",
-		      fam == '6' ? "6" : "4", g->uno, fam ? fam : 'v',
-		      xlb_plan_steps(s->n), value);
+	if (!s->n && (!h || !h->n)) {
+		strbuf_puts(out, "XLB_NONE");
+		return;
+	}
+	if (h && h->n && s->n)
+		strbuf_puts(out, "XLB_EITHER(");
+	if (h && h->n)
+		strbuf_printf(out, "xlb_hash%s(xlb_u%zu_h%c, %u, 0x%08x, %u, %s)",
+			      w, g->uno, fam, h->bits, h->mult, h->probes,
+			      value);
+	if (h && h->n && s->n)
+		strbuf_puts(out, ",\n\t\t\t");
+	if (s->n)
+		strbuf_printf(out, "xlb_find%s(xlb_u%zu_%c, %u, %s)", w, g->uno,
+			      fam, xlb_plan_steps(s->n), value);
+	if (h && h->n && s->n)
+		strbuf_putc(out, ')');
 }
 
 /* The key's test: j, the first rule whose value covers the packet's. */
@@ -353,13 +409,13 @@ static void put_addr_lookup(struct gen *g, const struct xlb_rule *r,
 	strbuf_puts(out, "(j = ");
 	if (r->family == XLB_FAM_ANY) {
 		strbuf_puts(out, "p->family == 4 ? ");
-		put_find(g, &g->u->v4, '4', v4);
+		put_find(g, &g->u->v4, &g->u->h4, '4', v4);
 		strbuf_puts(out, " : ");
-		put_find(g, &g->u->v6, '6', field);
+		put_find(g, &g->u->v6, &g->u->h6, '6', field);
 	} else if (r->family == XLB_FAM_IP6) {
-		put_find(g, &g->u->v6, '6', field);
+		put_find(g, &g->u->v6, &g->u->h6, '6', field);
 	} else {
-		put_find(g, &g->u->v4, '4', v4);
+		put_find(g, &g->u->v4, &g->u->h4, '4', v4);
 	}
 	strbuf_puts(out, ") != XLB_NONE");
 	g->jset = true;
@@ -403,7 +459,7 @@ static void put_range_test(struct gen *g, const struct xlb_rule *r,
 
 	if (is_key(g, c)) {
 		strbuf_puts(out, "(j = ");
-		put_find(g, &g->u->v4, 0, value);
+		put_find(g, &g->u->v4, NULL, 'v', value);
 		strbuf_puts(out, ") != XLB_NONE");
 		g->jset = true;
 		return;
@@ -419,7 +475,8 @@ static void put_range_test(struct gen *g, const struct xlb_rule *r,
 			iv[2 * i + 1] = c->rng[i].hi;
 		}
 		t = get_table(g, false, iv, c->nrng, r, what);
-		strbuf_printf(out, "xlb_in4(%s, %u, %s)", t->name, t->k, value);
+		strbuf_printf(out, "(xlb_find4(%s, %u, %s) != XLB_NONE)", t->name,
+			      t->k, value);
 		return;
 	}
 	if (c->nrng > 1 || c->neg)
@@ -840,6 +897,40 @@ static void put_rule(struct gen *g, const struct xlb_rule *r)
 	strbuf_puts(out, "\t\t}\n\t}\n");
 }
 
+static void put_rule_no(struct gen *g, struct strbuf *out, uint32_t rule)
+{
+	if (rule == XLB_PLAN_NONE)
+		strbuf_puts(out, "XLB_NONE");
+	else
+		strbuf_printf(out, "%u /* line %u */", rule,
+			      g->rule[rule]->loc.first_line);
+}
+
+/* A port or type key's table of every value, written as ranges. */
+static void put_direct(struct gen *g, const struct xlb_segs *s,
+		       const char *name, const char *what)
+{
+	struct strbuf *out = g->tab;
+	size_t i;
+
+	strbuf_printf(out, "/* %s: the first rule for each %s */\n", name, what);
+	strbuf_printf(out, "static const __u32 %s[%zu] XLB_RODATA = {\n", name,
+		      s->dom);
+	for (i = 0; i < s->n; i++) {
+		uint32_t lo = s->start[i];
+		uint32_t hi = i + 1 < s->n ? s->start[i + 1] - 1
+					   : (uint32_t)s->dom - 1;
+
+		if (lo == hi)
+			strbuf_printf(out, "\t[%u] = ", lo);
+		else
+			strbuf_printf(out, "\t[%u ... %u] = ", lo, hi);
+		put_rule_no(g, out, s->rule[i]);
+		strbuf_puts(out, ",\n");
+	}
+	strbuf_puts(out, "};\n\n");
+}
+
 /* One of a lookup's tables: each segment's start and first rule. */
 static void put_segs(struct gen *g, const struct xlb_unit *u,
 		     const struct xlb_segs *s, const char *name,
@@ -851,6 +942,10 @@ static void put_segs(struct gen *g, const struct xlb_unit *u,
 
 	if (!s->n)
 		return;
+	if (s->direct) {
+		put_direct(g, s, name, what);
+		return;
+	}
 	strbuf_printf(out, "/* %s: %s, %zu segment%s, padded to %zu */\n",
 		      name, what, s->n, s->n == 1 ? "" : "s", size);
 	strbuf_printf(out, "static const struct xlb_seg%d %s[%zu] XLB_RODATA = {\n",
@@ -872,11 +967,45 @@ static void put_segs(struct gen *g, const struct xlb_unit *u,
 					   : "%u, ",
 				      st[0]);
 		}
-		if (s->rule[e] == XLB_PLAN_NONE)
-			strbuf_puts(out, "XLB_NONE },\n");
-		else
-			strbuf_printf(out, "%u }, /* line %u */\n", s->rule[e],
-				      g->rule[s->rule[e]]->loc.first_line);
+		put_rule_no(g, out, s->rule[e]);
+		strbuf_puts(out, " },\n");
+	}
+	strbuf_puts(out, "};\n\n");
+}
+
+/* A lookup's hash table of single addresses: the slots in use, each with
+ * 1 + its rule; the others are left zero, empty. */
+static void put_hash(struct gen *g, const struct xlb_hash *h,
+		     const char *name, const char *what)
+{
+	struct strbuf *out = g->tab;
+	size_t slots = (size_t)1 << h->bits, i;
+	unsigned int w;
+
+	if (!h->n)
+		return;
+	strbuf_printf(out,
+		      "/* %s: %s, %zu in %zu slots, each with 1 + the first rule\n"
+		      " * it matches, shorter prefixes counted */\n",
+		      name, what, h->n, slots);
+	strbuf_printf(out, "static const struct xlb_hent%d %s[%zu] XLB_RODATA = {\n",
+		      h->width == 4 ? 6 : 4, name, slots);
+	for (i = 0; i < slots; i++) {
+		const uint32_t *k = h->key + i * h->width;
+
+		if (h->rule[i] == XLB_PLAN_NONE)
+			continue;
+		strbuf_printf(out, "\t[%zu] = { ", i);
+		if (h->width == 4) {
+			strbuf_puts(out, "{ ");
+			for (w = 0; w < 4; w++)
+				strbuf_printf(out, "0x%08x%s", k[w],
+					      w < 3 ? ", " : " }, ");
+		} else {
+			strbuf_printf(out, "0x%08x, ", k[0]);
+		}
+		strbuf_printf(out, "1 + %u }, /* line %u */\n", h->rule[i],
+			      g->rule[h->rule[i]]->loc.first_line);
 	}
 	strbuf_puts(out, "};\n\n");
 }
@@ -890,11 +1019,15 @@ static void put_lookup(struct gen *g, const struct xlb_unit *u)
 	bool addr = u->key == XLB_MATCH_SRC || u->key == XLB_MATCH_DST;
 
 	if (addr) {
-		snprintf(name, sizeof(name), "xlb_u%zu_4", g->uno);
 		snprintf(what, sizeof(what), "IPv4 %s", xlb_plan_key_name(u->key));
+		snprintf(name, sizeof(name), "xlb_u%zu_h4", g->uno);
+		put_hash(g, &u->h4, name, what);
+		snprintf(name, sizeof(name), "xlb_u%zu_4", g->uno);
 		put_segs(g, u, &u->v4, name, what);
-		snprintf(name, sizeof(name), "xlb_u%zu_6", g->uno);
 		snprintf(what, sizeof(what), "IPv6 %s", xlb_plan_key_name(u->key));
+		snprintf(name, sizeof(name), "xlb_u%zu_h6", g->uno);
+		put_hash(g, &u->h6, name, what);
+		snprintf(name, sizeof(name), "xlb_u%zu_6", g->uno);
 		put_segs(g, u, &u->v6, name, what);
 	} else {
 		snprintf(name, sizeof(name), "xlb_u%zu_v", g->uno);

@@ -234,20 +234,138 @@ static u128 addr_value(const struct xlb_addr *a)
 }
 
 /*
- * The segments of the family's addresses of the unit's key.  Prefixes are
+ * The segments of some prefixes of one family, as a segbuf.  Prefixes are
  * laminar (two are nested or apart): sorted by start, the larger first,
  * they are walked with a stack of the open ones, each holding the first
  * rule of itself and those around it.
  */
-static void addr_segs(const struct xlb_unit *u, unsigned int family,
-		      struct xlb_segs *out)
+static void build_segs(struct item *it, size_t n, u128 max, struct segbuf *s)
+{
+	struct item *stack = xmalloc((n ? n : 1) * sizeof(*stack));
+	size_t i, sp = 0;
+
+	qsort(it, n, sizeof(*it), item_cmp);
+	seg_emit(s, 0, XLB_PLAN_NONE);
+	for (i = 0; i <= n; i++) {
+		/* close the prefixes that end before this one starts */
+		while (sp && (i == n || stack[sp - 1].hi < it[i].lo)) {
+			u128 end = stack[--sp].hi;
+
+			if (end != max)
+				seg_emit(s, end + 1,
+					 sp ? stack[sp - 1].rule : XLB_PLAN_NONE);
+		}
+		if (i == n)
+			break;
+		stack[sp] = it[i];
+		if (sp && stack[sp - 1].rule < it[i].rule)
+			stack[sp].rule = stack[sp - 1].rule;
+		seg_emit(s, it[i].lo, stack[sp].rule);
+		sp++;
+	}
+	free(stack);
+}
+
+/* The rule of the segment holding v. */
+static uint32_t seg_rule_at(const struct segbuf *s, u128 v)
+{
+	size_t lo = 0, hi = s->n; /* the answer is in [lo, hi) */
+
+	if (!s->n)
+		return XLB_PLAN_NONE;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->start[mid] <= v)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return s->rule[lo];
+}
+
+static void key_words(u128 v, unsigned int width, uint32_t *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < width; i++)
+		w[i] = (uint32_t)(v >> (32 * (width - 1 - i)));
+}
+
+/* Linear probing of n keys into 2^bits slots with multiplier mult: the
+ * longest probe sequence (with rule, also the table). */
+static unsigned int hash_fill(const struct item *it, size_t n,
+			      unsigned int width, unsigned int bits,
+			      uint32_t mult, uint32_t *key, uint32_t *rule)
+{
+	size_t slots = (size_t)1 << bits, mask = slots - 1, i, j;
+	bool *used = xcalloc(slots, sizeof(*used));
+	unsigned int longest = 0, probe;
+	uint32_t w[4];
+
+	for (i = 0; i < n; i++) {
+		key_words(it[i].lo, width, w);
+		j = (size_t)((uint32_t)(xlb_plan_mix(w, width) * mult) >>
+			     (32 - bits));
+		for (probe = 1; used[j]; probe++)
+			j = (j + 1) & mask;
+		used[j] = true;
+		if (probe > longest)
+			longest = probe;
+		if (rule) {
+			memcpy(key + j * width, w, width * sizeof(*w));
+			rule[j] = it[i].rule;
+		}
+	}
+	free(used);
+	return longest;
+}
+
+/* The hash table of n single addresses, each with its first rule. */
+static void build_hash(struct item *it, size_t n, unsigned int width,
+		       struct xlb_hash *h)
+{
+	static const uint32_t mults[] = { 0x9e3779b1, 0x85ebca6b, 0xc2b2ae35,
+					  0x27d4eb2f, 0x165667b1, 0xfd7046c5,
+					  0xb55a4f09, 0x7feb352d };
+	unsigned int best = UINT32_MAX, p;
+	size_t slots, i;
+
+	h->width = width;
+	h->n = n;
+	h->bits = 1;
+	while (((size_t)1 << h->bits) < 2 * n)
+		h->bits++;
+	for (i = 0; i < ARRAY_SIZE(mults); i++) {
+		p = hash_fill(it, n, width, h->bits, mults[i], NULL, NULL);
+		if (p < best) {
+			best = p;
+			h->mult = mults[i];
+		}
+	}
+	slots = (size_t)1 << h->bits;
+	h->key = xcalloc(slots * width, sizeof(*h->key));
+	h->rule = xmalloc(slots * sizeof(*h->rule));
+	for (i = 0; i < slots; i++)
+		h->rule[i] = XLB_PLAN_NONE;
+	h->probes = hash_fill(it, n, width, h->bits, h->mult, h->key, h->rule);
+}
+
+/*
+ * The tables of the family's addresses of the unit's key: single
+ * addresses in a hash table when there are XLB_HASH_MIN of them, each
+ * with the first rule of the unit that it matches, shorter prefixes
+ * counted; the rest (or all) as segments.
+ */
+static void addr_tables(const struct xlb_unit *u, unsigned int family,
+			struct xlb_segs *out, struct xlb_hash *hash)
 {
 	unsigned int bits = family == XLB_FAM_IP6 ? 128 : 32;
+	unsigned int width = family == XLB_FAM_IP6 ? 4 : 1;
 	u128 max = bits == 128 ? ~(u128)0 : (((u128)1 << 32) - 1);
 	struct segbuf s = { 0 };
-	struct item *it = NULL;
-	size_t n = 0, cap = 0, i, m, sp = 0;
-	struct item *stack;
+	struct item *it = NULL, *single;
+	size_t n = 0, cap = 0, nsingle = 0, i, m, k;
 
 	for (m = 0; m < u->nrules; m++) {
 		const struct xlb_cond *c = &u->rules[m]->cond[u->key];
@@ -271,36 +389,47 @@ static void addr_segs(const struct xlb_unit *u, unsigned int family,
 			it[n].lo = addr_value(&p->a);
 			it[n].hi = it[n].lo | host;
 			it[n].rule = u->rules[m]->index;
+			nsingle += p->plen >= bits;
 			n++;
 		}
 	}
-	if (!n) {
-		out->n = 0;
+	out->n = 0;
+	hash->n = 0;
+	if (!n)
+		return;
+	if (nsingle < XLB_HASH_MIN) {
+		build_segs(it, n, max, &s);
+		seg_finish(&s, width, out);
+		free(it);
 		return;
 	}
-	qsort(it, n, sizeof(*it), item_cmp);
-	stack = xmalloc(n * sizeof(*stack));
-	seg_emit(&s, 0, XLB_PLAN_NONE);
-	for (i = 0; i <= n; i++) {
-		/* close the prefixes that end before this one starts */
-		while (sp && (i == n || stack[sp - 1].hi < it[i].lo)) {
-			u128 end = stack[--sp].hi;
-
-			if (end != max)
-				seg_emit(&s, end + 1,
-					 sp ? stack[sp - 1].rule : XLB_PLAN_NONE);
-		}
-		if (i == n)
-			break;
-		stack[sp] = it[i];
-		if (sp && stack[sp - 1].rule < it[i].rule)
-			stack[sp].rule = stack[sp - 1].rule;
-		seg_emit(&s, it[i].lo, stack[sp].rule);
-		sp++;
+	/* the single addresses apart, the rest into segments */
+	single = xmalloc(nsingle * sizeof(*single));
+	for (i = 0, k = 0, m = 0; i < n; i++) {
+		if (it[i].lo == it[i].hi)
+			single[k++] = it[i];
+		else
+			it[m++] = it[i];
 	}
-	free(stack);
+	if (m)
+		build_segs(it, m, max, &s);
+	/* one entry an address, with the first rule that matches it */
+	qsort(single, k, sizeof(*single), item_cmp);
+	for (i = 0, m = 0; i < k; i++) {
+		uint32_t r = seg_rule_at(&s, single[i].lo);
+
+		if (i && single[i].lo == single[i - 1].lo)
+			continue; /* a later rule of the same address */
+		single[m] = single[i];
+		if (r < single[m].rule)
+			single[m].rule = r;
+		m++;
+	}
+	if (s.n)
+		seg_finish(&s, width, out);
+	build_hash(single, m, width, hash);
+	free(single);
 	free(it);
-	seg_finish(&s, family == XLB_FAM_IP6 ? 4 : 1, out);
 }
 
 /* Ports and ICMP types: each value gets the first rule whose ranges hold
@@ -342,14 +471,35 @@ static void range_segs(const struct xlb_unit *u, struct xlb_segs *out)
 			}
 		}
 	}
+	free(next);
 	for (v = 0; v < dom; v++)
 		seg_emit(&s, v, rule[v]);
 	free(rule);
-	free(next);
 	seg_finish(&s, 1, out);
+	/* one load instead of a search */
+	out->direct = s.n > XLB_DIRECT_MIN;
+	out->dom = dom;
 }
 
 /* --- the plan -------------------------------------------------------- */
+
+/* The key with the most values, if it has more than XLB_INLINE_MAX. */
+static enum xlb_match_kind large_key(const struct xlb_rule *r)
+{
+	enum xlb_match_kind best = XLB_MATCH_KINDS;
+	size_t most = XLB_INLINE_MAX, k;
+
+	for (k = 0; k < NKEYS; k++) {
+		const struct xlb_cond *c = &r->cond[key_kinds[k]];
+		size_t n = c->npfx + c->nrng;
+
+		if (c->set && !c->neg && n > most) {
+			best = key_kinds[k];
+			most = n;
+		}
+	}
+	return best;
+}
 
 void xlb_plan_build(const struct xlb_ruleset *rs, struct xlb_plan *plan)
 {
@@ -413,8 +563,12 @@ void xlb_plan_build(const struct xlb_ruleset *rs, struct xlb_plan *plan)
 		u->key = XLB_MATCH_KINDS;
 		u->rules = xmalloc((b ? b->chosen : 1) * sizeof(*u->rules));
 		u->rules[u->nrules++] = rule[i];
-		if (!b)
+		if (!b) {
+			/* a rule alone with a large set: a lookup too */
+			u->key = large_key(rule[i]);
+			plan->nlookups += u->key != XLB_MATCH_KINDS;
 			continue;
+		}
 		b->unit = nunits;
 		for (k = 0; k < NKEYS; k++)
 			if (bucket[i * NKEYS + k] == chosen[i])
@@ -426,8 +580,8 @@ void xlb_plan_build(const struct xlb_ruleset *rs, struct xlb_plan *plan)
 		struct xlb_unit *u = &plan->unit[i];
 
 		if (u->key == XLB_MATCH_SRC || u->key == XLB_MATCH_DST) {
-			addr_segs(u, XLB_FAM_IP4, &u->v4);
-			addr_segs(u, XLB_FAM_IP6, &u->v6);
+			addr_tables(u, XLB_FAM_IP4, &u->v4, &u->h4);
+			addr_tables(u, XLB_FAM_IP6, &u->v6, &u->h6);
 		} else if (u->key != XLB_MATCH_KINDS) {
 			range_segs(u, &u->v4);
 		}
@@ -453,6 +607,10 @@ void xlb_plan_free(struct xlb_plan *plan)
 		free(u->v4.rule);
 		free(u->v6.start);
 		free(u->v6.rule);
+		free(u->h4.key);
+		free(u->h4.rule);
+		free(u->h6.key);
+		free(u->h6.rule);
 	}
 	free(plan->unit);
 	memset(plan, 0, sizeof(*plan));
@@ -479,42 +637,68 @@ const char *xlb_plan_key_name(enum xlb_match_kind k)
 }
 
 /* Bytes of a table as the program holds it: padded to a power of two,
- * a start and a rule number an entry. */
+ * a start and a rule number an entry; or a rule number for every value. */
 static size_t segs_bytes(const struct xlb_segs *s)
 {
 	if (!s->n)
 		return 0;
+	if (s->direct)
+		return s->dom * 4;
 	return ((size_t)1 << xlb_plan_steps(s->n)) * (s->width + 1) * 4;
 }
 
-static void explain_segs(struct strbuf *out, const char *what,
-			 const struct xlb_segs *s)
+static size_t hash_bytes(const struct xlb_hash *h)
 {
+	return h->n ? ((size_t)1 << h->bits) * (h->width + 1) * 4 : 0;
+}
+
+/* A table's lines of --explain; returns the loads a lookup makes at most. */
+static size_t explain_tables(struct strbuf *out, const char *what,
+			     const struct xlb_segs *s, const struct xlb_hash *h)
+{
+	size_t loads = 0;
+
+	if (h && h->n) {
+		strbuf_printf(out,
+			      "    %s single addresses: hash table of %zu in %zu slots, "
+			      "%zu bytes, at most %u probe%s\n",
+			      what, h->n, (size_t)1 << h->bits, hash_bytes(h),
+			      h->probes, h->probes == 1 ? "" : "s");
+		loads += h->probes;
+	}
 	if (!s->n)
-		return;
+		return loads;
+	if (s->direct) {
+		strbuf_printf(out,
+			      "    %s: a rule for each of the %zu values, %zu bytes, one load\n",
+			      what, s->dom, segs_bytes(s));
+		return loads + 1;
+	}
 	strbuf_printf(out,
-		      "    %s: %zu segment%s, %zu bytes, %u search step%s\n",
-		      what, s->n, s->n == 1 ? "" : "s", segs_bytes(s),
-		      xlb_plan_steps(s->n), xlb_plan_steps(s->n) == 1 ? "" : "s");
+		      "    %s%s: %zu segment%s, %zu bytes, %u search step%s\n",
+		      what, h && h->n ? " prefixes" : "", s->n,
+		      s->n == 1 ? "" : "s", segs_bytes(s), xlb_plan_steps(s->n),
+		      xlb_plan_steps(s->n) == 1 ? "" : "s");
+	return loads + xlb_plan_steps(s->n) + 1;
 }
 
 void xlb_plan_explain(const struct xlb_ruleset *rs,
 		      const struct xlb_plan *plan, struct strbuf *out)
 {
-	size_t i, alone = 0, bytes = 0, steps = 0;
+	size_t i, alone = 0, bytes = 0, loads = 0;
 
-	strbuf_printf(out, "%s: %zu rule%s in %zu unit%s: %zu lookup%s, ",
+	for (i = 0; i < plan->nunits; i++)
+		alone += plan->unit[i].key == XLB_MATCH_KINDS;
+	strbuf_printf(out, "%s: %zu rule%s in %zu unit%s: %zu lookup%s, "
+			   "%zu rule%s tested alone\n",
 		      rs->src->path, rs->nrules, rs->nrules == 1 ? "" : "s",
 		      plan->nunits, plan->nunits == 1 ? "" : "s",
-		      plan->nlookups, plan->nlookups == 1 ? "" : "s");
-	for (i = 0; i < plan->nunits; i++)
-		alone += plan->unit[i].nrules == 1 &&
-			 plan->unit[i].key == XLB_MATCH_KINDS;
-	strbuf_printf(out, "%zu rule%s tested alone\n", alone,
+		      plan->nlookups, plan->nlookups == 1 ? "" : "s", alone,
 		      alone == 1 ? "" : "s");
 	for (i = 0; i < plan->nunits; i++) {
 		const struct xlb_unit *u = &plan->unit[i];
 		const struct xlb_rule *last = u->rules[u->nrules - 1];
+		bool addr = u->key == XLB_MATCH_SRC || u->key == XLB_MATCH_DST;
 
 		if (u->key == XLB_MATCH_KINDS) {
 			strbuf_printf(out, "  line %u: alone: %s\n",
@@ -526,21 +710,22 @@ void xlb_plan_explain(const struct xlb_ruleset *rs,
 			      u->r->loc.first_line, last->loc.first_line,
 			      xlb_plan_key_name(u->key), u->nrules, u->r->text);
 		strbuf_printf(out,
-			      "    why: they differ only in their %s; "
-			      "a search costs the same for any number of them\n",
+			      "    why: they test the same fields alike and differ only in "
+			      "their %s; one lookup costs as much for any number of them\n",
 			      xlb_plan_key_name(u->key));
-		explain_segs(out, u->key == XLB_MATCH_SRC ||
-						  u->key == XLB_MATCH_DST
-					  ? "IPv4"
-					  : "values",
-			     &u->v4);
-		explain_segs(out, "IPv6", &u->v6);
-		bytes += segs_bytes(&u->v4) + segs_bytes(&u->v6);
-		steps += xlb_plan_steps(u->v4.n) + xlb_plan_steps(u->v6.n);
+		if (addr) {
+			loads += explain_tables(out, "IPv4", &u->v4, &u->h4);
+			loads += explain_tables(out, "IPv6", &u->v6, &u->h6);
+		} else {
+			loads += explain_tables(out, "values", &u->v4, NULL);
+		}
+		bytes += segs_bytes(&u->v4) + segs_bytes(&u->v6) +
+			 hash_bytes(&u->h4) + hash_bytes(&u->h6);
 	}
 	strbuf_printf(out,
-		      "per packet: at most %zu test%s of a rule alone and %zu "
-		      "lookup%s (%zu search steps); lookup tables %zu bytes\n",
+		      "per packet: at most %zu rule%s tested alone and %zu "
+		      "lookup%s of at most %zu table loads in all; "
+		      "lookup tables %zu bytes\n",
 		      alone, alone == 1 ? "" : "s", plan->nlookups,
-		      plan->nlookups == 1 ? "" : "s", steps, bytes);
+		      plan->nlookups == 1 ? "" : "s", loads, bytes);
 }
